@@ -1,0 +1,57 @@
+// The benchmark card (metrics.md §10): a device's metrics with their definitions,
+// methods, conventions and conditions, plus the raw-data run ids. JSON is the exchange
+// format; the text rendering is for terminals.
+
+import { type Conditions, type Metric, metricKey } from './metric.ts';
+
+export const CARD_SCHEMA = 'neuroprobe.benchmark-card';
+export const CARD_SCHEMA_VERSION = 1;
+
+export interface BenchmarkCard {
+  schema: typeof CARD_SCHEMA;
+  schemaVersion: typeof CARD_SCHEMA_VERSION;
+  device: string;
+  protocol: { id: string; version: string };
+  runIds: number[];
+  runStatus: string;
+  analysisVersion: string;
+  conditions: Conditions;
+  metrics: Metric[];
+}
+
+export function buildCard(args: Omit<BenchmarkCard, 'schema' | 'schemaVersion'>): BenchmarkCard {
+  return { schema: CARD_SCHEMA, schemaVersion: CARD_SCHEMA_VERSION, ...args };
+}
+
+/** Metric identity on a card: definition id, qualifier and convention. */
+export function cardKey(m: Metric): string {
+  return m.convention && m.convention !== 'signed' ? `${metricKey(m)}:${m.convention}` : metricKey(m);
+}
+
+export function formatNumber(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) return v.toExponential(digits - 1);
+  return Number(v.toPrecision(digits)).toString();
+}
+
+function valueText(m: Metric): string {
+  if (m.status === 'missing') return `missing: ${m.reason}`;
+  const unit = m.unit === '1' ? '' : ` ${m.unit}`;
+  const err = m.stderr !== undefined && Number.isFinite(m.stderr) ? ` ± ${formatNumber(m.stderr, 2)}` : '';
+  const q = m.quality?.nrmse !== undefined ? `  (nRMSE ${formatNumber(100 * m.quality.nrmse, 2)} %)` : '';
+  return `${formatNumber(m.value)}${err}${unit}${q}`;
+}
+
+export function renderCardText(card: BenchmarkCard): string {
+  const lines: string[] = [];
+  lines.push(`Benchmark card — device ${card.device}, ${card.protocol.id} v${card.protocol.version}, run ${card.runIds.join(', ')} (${card.runStatus})`);
+  lines.push(`analysis ${card.analysisVersion}; definitions: shared/reference/metrics.md`);
+  const cond = Object.entries(card.conditions)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`);
+  lines.push(`conditions: ${cond.join(', ')}`);
+  lines.push('');
+  const width = Math.max(...card.metrics.map((m) => cardKey(m).length), 10);
+  for (const m of card.metrics) lines.push(`  ${cardKey(m).padEnd(width)}  ${valueText(m)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,39 @@
+// Small descriptive statistics over finite numbers. Callers decide what to do with
+// NaN inputs; these functions return NaN for empty input rather than throwing.
+
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+
+/** Sample standard deviation (ddof = 1). */
+export function sampleStd(xs: readonly number[]): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  let s = 0;
+  for (const x of xs) s += (x - m) ** 2;
+  return Math.sqrt(s / (xs.length - 1));
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export function allFinite(xs: readonly number[]): boolean {
+  for (const x of xs) if (!Number.isFinite(x)) return false;
+  return true;
+}
+
+/** Element-wise median of equally long curves (the cycle-median curve). */
+export function medianCurve(curves: readonly (readonly number[])[]): number[] {
+  if (curves.length === 0) return [];
+  const n = Math.min(...curves.map((c) => c.length));
+  const out = new Array<number>(n);
+  for (let k = 0; k < n; k++) out[k] = median(curves.map((c) => c[k]));
+  return out;
+}

@@ -1,0 +1,3 @@
+export async function runBenchmarks(): Promise<void> {
+  process.stdout.write('benchmarks: not yet written\n');
+}

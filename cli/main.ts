@@ -1,0 +1,181 @@
+// The `neuroprobe` command: run protocols, list and show runs, export, serve the
+// simulated bench. Every error reaches the user as one line naming what was wrong.
+
+import { Command, CommanderError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { renderCardText } from '../analysis/card.ts';
+import { NeuroProbeApp } from '../app/service.ts';
+import { SOFTWARE_VERSION } from '../app/version.ts';
+import { describeParams, parseAssignments } from '../protocols/params.ts';
+import { getProtocol, listProtocols } from '../protocols/registry.ts';
+import type { RunEvent } from '../protocols/runner.ts';
+import { loadStationFile, simulatedStation } from '../protocols/station.ts';
+import { runDemo } from './demo.ts';
+import { serveSimulatedBench } from './sim.ts';
+import { ProgressLine } from './progress.ts';
+import { formatRunsTable } from './tables.ts';
+
+const DEFAULT_DB = 'neuroprobe.db';
+
+class UsageError extends Error {}
+
+function parseRunId(s: string): number {
+  if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`run id "${s}" is not a positive whole number (see \`neuroprobe runs\`)`);
+  return Number(s);
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('neuroprobe')
+    .description('Instrument control and standardised benchmarking for neuromorphic devices.')
+    .version(SOFTWARE_VERSION)
+    .showHelpAfterError(false);
+
+  program
+    .command('demo')
+    .description('run the LTP/LTD protocol on the built-in simulated bench and print the benchmark card')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .option('--device <name>', 'device name', 'SIM-D1')
+    .action(async (o: { db: string; device: string }) => {
+      await runDemo(o.db, o.device);
+    });
+
+  program
+    .command('run')
+    .description('run a protocol on a station and store every raw sample')
+    .argument('<protocol>', 'protocol id (see `neuroprobe protocols`)')
+    .option('--station <file>', 'station JSON (default: the built-in simulated bench)')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .option('--device <name>', 'device name on the die map', 'SIM-D1')
+    .option('--set <key=value>', 'protocol parameter (repeatable), e.g. --set cycles=10', collect, [])
+    .option('--json', 'print the card as JSON')
+    .action(async (protocolId: string, o: { station?: string; db: string; device: string; set: string[]; json?: boolean }) => {
+      const protocol = getProtocol(protocolId);
+      const params = parseAssignments(protocol.params, o.set, protocol.id);
+      const station = o.station ? loadStationFile(o.station) : simulatedStation();
+      const app = new NeuroProbeApp(o.db);
+      const progress = new ProgressLine();
+      try {
+        const onEvent = (e: RunEvent) => {
+          if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+          if (e.type === 'started') process.stderr.write(`running ${e.protocol} v${e.version} on ${o.device} (${e.instruments.map((i) => i.idn.split(',').slice(0, 2).join(' ')).join(', ')})\n`);
+        };
+        const r = await app.runProtocol({ protocolId, params, station, device: o.device, onEvent, handleSignals: true });
+        progress.end();
+        if (r.runId === null) throw new Error(`run did not start: ${r.outcome.reason}`);
+        process.stderr.write(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}; stored in ${o.db}\n`);
+        if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
+        if (r.outcome.status !== 'completed') process.exitCode = r.outcome.status === 'aborted' ? 130 : 1;
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('runs')
+    .description('list the runs in a database')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action((o: { db: string }) => {
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        process.stdout.write(formatRunsTable(app.runs()) + '\n');
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('show')
+    .description("show a run's benchmark card")
+    .argument('<run>', 'run id')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .option('--json', 'print the card as JSON (metric ids as in metrics.md)')
+    .option('--recompute', 'recompute the metrics from the stored raw samples instead of reading the stored ones')
+    .action((runArg: string, o: { db: string; json?: boolean; recompute?: boolean }) => {
+      const id = parseRunId(runArg);
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        const card = o.recompute ? app.recomputeCard(id) : app.card(id);
+        process.stdout.write((o.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('export a run as CSV (one column per channel) or JSON (everything)')
+    .argument('<run>', 'run id')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action((runArg: string, o: { format: 'csv' | 'json'; out?: string; db: string }) => {
+      const id = parseRunId(runArg);
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        const text = app.exportRun(id, o.format);
+        if (o.out) {
+          writeFileSync(o.out, text);
+          process.stderr.write(`wrote run ${id} as ${o.format} to ${o.out}\n`);
+        } else process.stdout.write(text);
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('protocols')
+    .description('list protocols and their parameters')
+    .action(() => {
+      for (const p of listProtocols()) {
+        process.stdout.write(`${p.id} v${p.version} — ${p.title}\n${p.summary}\n\n${describeParams(p.params)}\n\n`);
+      }
+    });
+
+  program
+    .command('sim')
+    .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1')
+    .option('--port <n>', 'TCP port of the simulated 2450 (0 = any free port)', '5025')
+    .option('--seed <n>', 'seed of the device model', '1')
+    .action(async (o: { port: string; seed: string }) => {
+      const port = Number(o.port);
+      const seed = Number(o.seed);
+      if (!Number.isInteger(port) || port < 0 || port > 65534) throw new UsageError(`--port "${o.port}" is not a port number 0..65534`);
+      if (!Number.isInteger(seed)) throw new UsageError(`--seed "${o.seed}" is not a whole number`);
+      await serveSimulatedBench(port, seed);
+    });
+
+  program
+    .command('bench')
+    .description('performance benchmarks (pulses/s, storage throughput)')
+    .action(async () => {
+      const { runBenchmarks } = await import('../bench/run.ts');
+      await runBenchmarks();
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    const err = e as Error;
+    process.stderr.write(`neuroprobe: ${err.message}\n`);
+    if (process.env.NEUROPROBE_DEBUG) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError'].includes(err.name) ? 2 : 1;
+  }
+}
+
+await main();

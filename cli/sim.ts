@@ -1,0 +1,25 @@
+// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted.
+
+import { SimBench } from '../drivers/sim/bench.ts';
+import { serveInstrument } from '../drivers/sim/tcp-server.ts';
+
+export async function serveSimulatedBench(port: number, seed: number): Promise<void> {
+  const bench = new SimBench({ seed });
+  const smu = await serveInstrument(bench.smu, port);
+  const gen = await serveInstrument(bench.generator, port === 0 ? 0 : port + 1);
+  process.stdout.write(
+    `simulated bench (seed ${seed}) listening on 127.0.0.1:\n` +
+      `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
+      `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
+      `Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  bench.smu.forceOutputOff();
+  bench.generator.forceOutputsOff();
+  await Promise.all([smu.close(), gen.close()]);
+  process.stdout.write('simulated bench stopped\n');
+}

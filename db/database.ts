@@ -1,0 +1,67 @@
+// Opens (or creates) a NeuroProbe database: WAL journal, foreign keys, migrations,
+// and crash recovery — a run still `running` when the database is opened by a new
+// process was interrupted, and is marked so.
+
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
+
+export type Db = Database.Database;
+
+export class DatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+export interface OpenOptions {
+  /** Refuse to create a new file (for read commands like `runs` and `show`). */
+  mustExist?: boolean;
+  readonly?: boolean;
+}
+
+export function openDatabase(path: string, opts: OpenOptions = {}): Db {
+  if (opts.mustExist && path !== ':memory:' && !existsSync(path)) {
+    throw new DatabaseError(`database ${path} does not exist (run a protocol first, or pass --db)`);
+  }
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false });
+    if (!opts.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    throw new DatabaseError(`cannot open database ${path}: ${(e as Error).message}`);
+  }
+  const version = currentVersion(db, path);
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new DatabaseError(`database ${path} has schema version ${version}, newer than this NeuroProbe understands (${SCHEMA_VERSION}); upgrade NeuroProbe`);
+  }
+  if (!opts.readonly) {
+    if (version < SCHEMA_VERSION) migrate(db, version);
+    db.prepare(`UPDATE runs SET status = 'interrupted', end_reason = 'the process ended before the run finished (found at next open)', ended_at = COALESCE(ended_at, ?) WHERE status = 'running'`).run(new Date().toISOString());
+  }
+  return db;
+}
+
+function currentVersion(db: Db, path: string): number {
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get();
+  if (!hasMeta) {
+    const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
+    if (tables.n > 0) throw new DatabaseError(`${path} is an SQLite file but not a NeuroProbe database (no meta table)`);
+    return 0;
+  }
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
+
+function migrate(db: Db, from: number): void {
+  db.transaction(() => {
+    for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(SCHEMA_VERSION));
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('format', 'neuroprobe-sqlite') ON CONFLICT (key) DO NOTHING`).run();
+  })();
+}

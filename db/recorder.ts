@@ -1,0 +1,164 @@
+// Writes one run as it happens: catalogue rows at the start, sample chunks and events
+// batched into transactions (a crash loses at most the last flush window), metrics and
+// the final status at the end.
+
+import { createHash } from 'node:crypto';
+import type { Metric } from '../analysis/metric.ts';
+import { encodeFloat64LE } from './blob.ts';
+import type { Db } from './database.ts';
+
+export interface ChannelDef {
+  name: string;
+  unit: string;
+  description: string;
+}
+
+export interface NewRun {
+  device: string;
+  stationName: string;
+  stationJson: string;
+  protocolId: string;
+  protocolVersion: string;
+  params: Record<string, number | string>;
+  softwareVersion: string;
+  channels: ChannelDef[];
+  instruments: { id: string; role: string; model: string; resource: string; idn: string }[];
+}
+
+export interface RecorderOptions {
+  /** Samples per stored chunk. */
+  chunkSamples?: number;
+  /** Flush to disk at least this often while data arrives. */
+  flushIntervalMs?: number;
+}
+
+interface Pending {
+  channelId: number;
+  seq: number;
+  written: number;
+  buffer: number[];
+}
+
+const now = () => new Date().toISOString();
+
+export function ensureDevice(db: Db, name: string): number {
+  db.prepare('INSERT INTO devices (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, now());
+  return (db.prepare('SELECT id FROM devices WHERE name = ?').get(name) as { id: number }).id;
+}
+
+function ensureStation(db: Db, name: string, json: string): number {
+  const sha = createHash('sha256').update(json).digest('hex');
+  db.prepare('INSERT INTO stations (name, json, sha256, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING').run(name, json, sha, now());
+  return (db.prepare('SELECT id FROM stations WHERE sha256 = ?').get(sha) as { id: number }).id;
+}
+
+export function insertMetrics(db: Db, runId: number, analysisVersion: string, metrics: Metric[]): void {
+  const ins = db.prepare(
+    `INSERT INTO metrics (run_id, analysis_version, metric_id, qualifier, convention, status, value, stderr, unit, method,
+       conditions_json, quality_json, extra_json, missing_reason, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const t = now();
+  db.transaction(() => {
+    for (const m of metrics) {
+      const isValue = m.status === 'value';
+      ins.run(
+        runId,
+        analysisVersion,
+        m.id,
+        m.qualifier ?? null,
+        m.convention ?? null,
+        m.status,
+        isValue ? m.value : null,
+        isValue && m.stderr !== undefined && Number.isFinite(m.stderr) ? m.stderr : null,
+        m.unit,
+        m.method,
+        JSON.stringify(m.conditions),
+        isValue && m.quality ? JSON.stringify(m.quality) : null,
+        isValue && m.extra ? JSON.stringify(m.extra) : null,
+        isValue ? null : m.reason,
+        t,
+      );
+    }
+  })();
+}
+
+export class RunRecorder {
+  readonly runId: number;
+  private readonly pending = new Map<string, Pending>();
+  private events: { tS: number; kind: string; data?: Record<string, unknown> }[] = [];
+  private lastFlush = Date.now();
+  private readonly chunkSamples: number;
+  private readonly flushIntervalMs: number;
+  private readonly insertChunk;
+  private readonly insertEvent;
+  private finished = false;
+
+  constructor(
+    private readonly db: Db,
+    run: NewRun,
+    opts: RecorderOptions = {},
+  ) {
+    this.chunkSamples = opts.chunkSamples ?? 4096;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 500;
+    this.insertChunk = db.prepare('INSERT INTO chunks (channel_id, seq, first_index, n, data) VALUES (?, ?, ?, ?, ?)');
+    this.insertEvent = db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)');
+    this.runId = db.transaction(() => {
+      const deviceId = ensureDevice(db, run.device);
+      const stationId = ensureStation(db, run.stationName, run.stationJson);
+      const r = db
+        .prepare(
+          `INSERT INTO runs (device_id, station_id, protocol_id, protocol_version, params_json, software_version, started_at, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+        )
+        .run(deviceId, stationId, run.protocolId, run.protocolVersion, JSON.stringify(run.params), run.softwareVersion, now());
+      const runId = Number(r.lastInsertRowid);
+      const insInst = db.prepare('INSERT INTO run_instruments (run_id, instrument_id, role, model, resource, idn) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const i of run.instruments) insInst.run(runId, i.id, i.role, i.model, i.resource, i.idn);
+      const insCh = db.prepare('INSERT INTO channels (run_id, name, unit, description) VALUES (?, ?, ?, ?)');
+      for (const c of run.channels) {
+        const id = Number(insCh.run(runId, c.name, c.unit, c.description).lastInsertRowid);
+        this.pending.set(c.name, { channelId: id, seq: 0, written: 0, buffer: [] });
+      }
+      return runId;
+    })();
+  }
+
+  append(channels: Record<string, ArrayLike<number>>, events: { tS: number; kind: string; data?: Record<string, unknown> }[] = []): void {
+    if (this.finished) throw new Error(`run ${this.runId} is already finished`);
+    for (const [name, values] of Object.entries(channels)) {
+      const p = this.pending.get(name);
+      if (!p) throw new Error(`run ${this.runId} has no channel "${name}"`);
+      for (let i = 0; i < values.length; i++) p.buffer.push(values[i]);
+    }
+    for (const e of events) this.events.push(e);
+    if (Date.now() - this.lastFlush >= this.flushIntervalMs) this.flush(true);
+    else if ([...this.pending.values()].some((p) => p.buffer.length >= this.chunkSamples)) this.flush(false);
+  }
+
+  /** Writes full chunks (and, with `all`, the partial tail of every channel) in one transaction. */
+  flush(all = true): void {
+    this.db.transaction(() => {
+      for (const p of this.pending.values()) {
+        let off = 0;
+        while (p.buffer.length - off >= this.chunkSamples || (all && p.buffer.length - off > 0)) {
+          const n = Math.min(this.chunkSamples, p.buffer.length - off);
+          this.insertChunk.run(p.channelId, p.seq++, p.written, n, encodeFloat64LE(p.buffer, off, off + n));
+          p.written += n;
+          off += n;
+        }
+        if (off > 0) p.buffer.splice(0, off);
+      }
+      for (const e of this.events) this.insertEvent.run(this.runId, e.tS, e.kind, e.data ? JSON.stringify(e.data) : null);
+      this.events = [];
+    })();
+    this.lastFlush = Date.now();
+  }
+
+  finish(status: 'completed' | 'aborted' | 'failed', reason: string, metrics: Metric[], analysisVersion: string): void {
+    this.flush(true);
+    insertMetrics(this.db, this.runId, analysisVersion, metrics);
+    this.db.prepare('UPDATE runs SET status = ?, end_reason = ?, ended_at = ? WHERE id = ?').run(status, reason, now(), this.runId);
+    this.finished = true;
+  }
+}

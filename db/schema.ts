@@ -1,0 +1,88 @@
+// SQLite schema and migrations. Samples are stored per channel as chunked
+// little-endian float64 BLOBs (see FORMAT.md): never a row per sample, never one
+// giant BLOB. `meta.schema_version` counts applied migrations.
+
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE stations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    json TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    station_id INTEGER NOT NULL REFERENCES stations(id),
+    protocol_id TEXT NOT NULL,
+    protocol_version TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    software_version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'aborted', 'failed', 'interrupted')),
+    end_reason TEXT
+  );
+  CREATE TABLE run_instruments (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    instrument_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    model TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    idn TEXT NOT NULL,
+    PRIMARY KEY (run_id, instrument_id)
+  );
+  CREATE TABLE channels (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    description TEXT NOT NULL,
+    UNIQUE (run_id, name)
+  );
+  CREATE TABLE chunks (
+    channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    first_index INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (channel_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    t_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    data_json TEXT
+  );
+  CREATE INDEX events_by_run ON events (run_id, t_s);
+  CREATE TABLE metrics (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    analysis_version TEXT NOT NULL,
+    metric_id TEXT NOT NULL,
+    qualifier TEXT,
+    convention TEXT,
+    status TEXT NOT NULL CHECK (status IN ('value', 'missing')),
+    value REAL,
+    stderr REAL,
+    unit TEXT NOT NULL,
+    method TEXT NOT NULL,
+    conditions_json TEXT NOT NULL,
+    quality_json TEXT,
+    extra_json TEXT,
+    missing_reason TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX metrics_by_run ON metrics (run_id, analysis_version);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,41 @@
+// Opens an instrument from its resource string and model: picks the transport
+// (simulated bench in-process, raw TCP socket, …) and wraps it in the role driver.
+
+import { Keysight33500B } from './instruments/pulsegen/keysight33500b.ts';
+import type { Instrument } from './instruments/roles.ts';
+import { Keithley2450 } from './instruments/smu/keithley2450.ts';
+import type { SimBench } from './sim/bench.ts';
+import { LoopbackTransport } from './transport/loopback.ts';
+import { parseResource } from './transport/resource.ts';
+import { TcpTransport } from './transport/tcp.ts';
+import type { Transport } from './transport/transport.ts';
+
+export const DRIVER_MODELS = ['keithley2450', 'keysight33500b'] as const;
+export type DriverModel = (typeof DRIVER_MODELS)[number];
+
+export interface ConnectOptions {
+  /** The in-process simulated bench that `SIM::` resources talk to. */
+  sim?: SimBench;
+  timeoutMs?: number;
+}
+
+export async function openTransport(resource: string, opts: ConnectOptions = {}): Promise<Transport> {
+  const d = parseResource(resource);
+  switch (d.kind) {
+    case 'sim':
+      if (!opts.sim) throw new Error(`${resource}: no simulated bench is running in this process`);
+      return new LoopbackTransport(resource, opts.sim.instrument(d.model));
+    case 'tcp-socket':
+      return TcpTransport.connect(resource, { host: d.host, port: d.port, timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.timeoutMs });
+    case 'vxi11':
+      throw new Error(`${resource}: VXI-11 (::INSTR over LAN) is not supported yet; use the raw socket, e.g. TCPIP0::${d.host}::5025::SOCKET`);
+    case 'serial':
+      throw new Error(`${resource}: serial instruments are not supported yet by the SCPI drivers`);
+    case 'gpib':
+      throw new Error(`${resource}: GPIB needs a VISA library bridge, which is not available yet`);
+  }
+}
+
+export function createDriver(model: DriverModel, transport: Transport): Instrument {
+  return model === 'keithley2450' ? new Keithley2450(transport) : new Keysight33500B(transport);
+}

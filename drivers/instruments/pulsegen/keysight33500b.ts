@@ -1,0 +1,105 @@
+// Keysight 33500B-series driver (PulseGenerator role), SCPI (instruments.md §2.1).
+// A train of pulses is a triggered burst: each trigger (the SMU's digital line on
+// Ext Trig, or *TRG) plays `count` pulses timed by the generator.
+// Negative pulses use inverted polarity with HIGH = 0 so the idle level stays at 0 V.
+// Limits follow the 33500B data in PyMeasure/QCoDeS [L] (width 16 ns–1e6 s, period
+// 33 ns–1e6 s, ±5 V into 50 Ω, ±10 V into high-Z); the output load is set to high-Z
+// because a device under test is not a 50 Ω load.
+
+import { DriverError, checkRange } from '../errors.ts';
+import type { PulseGenCapabilities, PulseGenerator, PulseSetup } from '../roles.ts';
+import { ScpiSession } from '../scpi-session.ts';
+import type { Transport } from '../../transport/transport.ts';
+
+export const KEYSIGHT_33500B_CAPABILITIES: PulseGenCapabilities = {
+  channels: 2,
+  maxAbsLevelV: 10,
+  minAmplitudeV: 1e-3,
+  widthRangeS: [16e-9, 1e6],
+  periodRangeS: [33e-9, 1e6],
+  maxBurstCount: 1e8,
+};
+
+function fmt(v: number): string {
+  return Number(v.toPrecision(12)).toString();
+}
+
+export class Keysight33500B implements PulseGenerator {
+  readonly role = 'pulse-generator' as const;
+  readonly model = 'Keysight 33500B';
+  readonly capabilities = KEYSIGHT_33500B_CAPABILITIES;
+  private readonly scpi: ScpiSession;
+
+  constructor(transport: Transport) {
+    this.scpi = new ScpiSession(transport, this.model);
+  }
+
+  get label(): string {
+    return this.scpi.label;
+  }
+
+  async identify(): Promise<string> {
+    const idn = await this.scpi.query('*IDN?');
+    if (!/,\s*335\d\d[AB]?\s*,/.test(idn)) throw new DriverError(`${this.label}: *IDN? answered "${idn}", which is not a 33500-series generator`);
+    return idn.trim();
+  }
+
+  async reset(): Promise<void> {
+    await this.scpi.writeAll(['*RST', '*CLS']);
+    await this.scpi.checkErrors('after reset');
+  }
+
+  validatePulses(s: PulseSetup): void {
+    const c = this.capabilities;
+    const L = this.label;
+    if (!Number.isInteger(s.channel) || s.channel < 1 || s.channel > c.channels) throw new DriverError(`${L}: channel ${s.channel} does not exist (1..${c.channels})`);
+    checkRange(L, 'pulse amplitude', s.amplitudeV, -c.maxAbsLevelV, c.maxAbsLevelV, 'V');
+    if (Math.abs(s.amplitudeV) < c.minAmplitudeV) throw new DriverError(`${L}: pulse amplitude ${s.amplitudeV} V is below the smallest it plays (${c.minAmplitudeV} V)`);
+    checkRange(L, 'pulse width', s.widthS, c.widthRangeS[0], c.widthRangeS[1], 's');
+    checkRange(L, 'pulse period', s.periodS, c.periodRangeS[0], c.periodRangeS[1], 's');
+    if (s.periodS <= s.widthS) throw new DriverError(`${L}: pulse period ${s.periodS} s must exceed the width ${s.widthS} s`);
+    checkRange(L, 'pulses per trigger', s.count, 1, c.maxBurstCount, 'pulses');
+  }
+
+  async armPulses(s: PulseSetup): Promise<void> {
+    this.validatePulses(s);
+    const ch = s.channel;
+    const src = `:SOUR${ch}`;
+    // Set period/width and high/low in an order that never crosses the other value.
+    const width = await this.scpi.queryNumber(`${src}:FUNC:PULS:WIDT?`);
+    const high = await this.scpi.queryNumber(`${src}:VOLT:HIGH?`);
+    const [newHigh, newLow] = s.amplitudeV > 0 ? [s.amplitudeV, 0] : [0, s.amplitudeV];
+    const timing =
+      s.periodS > width
+        ? [`${src}:FUNC:PULS:PER ${fmt(s.periodS)}`, `${src}:FUNC:PULS:WIDT ${fmt(s.widthS)}`]
+        : [`${src}:FUNC:PULS:WIDT ${fmt(s.widthS)}`, `${src}:FUNC:PULS:PER ${fmt(s.periodS)}`];
+    const levels = newLow >= high ? [`${src}:VOLT:HIGH ${fmt(newHigh)}`, `${src}:VOLT:LOW ${fmt(newLow)}`] : [`${src}:VOLT:LOW ${fmt(newLow)}`, `${src}:VOLT:HIGH ${fmt(newHigh)}`];
+    await this.scpi.writeAll([
+      `:OUTP${ch} OFF`,
+      `${src}:FUNC PULS`,
+      `:OUTP${ch}:LOAD INF`,
+      ...timing,
+      ...levels,
+      `:OUTP${ch}:POL ${s.amplitudeV > 0 ? 'NORM' : 'INV'}`,
+      `${src}:BURS:MODE TRIG`,
+      `${src}:BURS:NCYC ${s.count}`,
+      `${src}:BURS:STAT ON`,
+      `:TRIG${ch}:SOUR ${s.trigger === 'external' ? 'EXT' : 'BUS'}`,
+      `:OUTP${ch} ON`,
+    ]);
+    await this.scpi.checkErrors('while configuring pulses');
+  }
+
+  async trigger(): Promise<void> {
+    await this.scpi.write('*TRG');
+    await this.scpi.query('*OPC?');
+  }
+
+  async safeOff(): Promise<void> {
+    await this.scpi.writeAll([':OUTP1 OFF', ':OUTP2 OFF']);
+  }
+
+  close(): Promise<void> {
+    return this.scpi.transport.close();
+  }
+}

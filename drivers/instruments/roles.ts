@@ -1,0 +1,71 @@
+// Instrument roles. Drivers declare what they can do and refuse settings outside it
+// before anything is sent; protocols choose what to do with them.
+
+import type { TrainProgram, TrainReadings } from './waveform.ts';
+
+export interface SmuCapabilities {
+  maxAbsVoltageV: number;
+  maxAbsCurrentA: number;
+  minLimitA: number;
+  nplcRange: [number, number];
+  /** Shortest segment the timed mechanism plays reliably, s. */
+  minSegmentS: number;
+  maxSegments: number;
+  maxReadings: number;
+  lineFrequencyHz: number;
+}
+
+export interface SourceMeter {
+  readonly role: 'source-meter';
+  readonly model: string;
+  readonly label: string;
+  readonly capabilities: SmuCapabilities;
+  identify(): Promise<string>;
+  reset(): Promise<void>;
+  /** Throws a DriverError naming the setting when the program does not fit the instrument. */
+  validateTrain(p: TrainProgram): void;
+  /** Plays the whole train as one hardware-timed program and returns its readings. */
+  runTrain(p: TrainProgram, signal?: AbortSignal): Promise<TrainReadings>;
+  /** Source to 0 V, output off; never throws for a reachable instrument. */
+  safeOff(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PulseGenCapabilities {
+  channels: number;
+  maxAbsLevelV: number;
+  minAmplitudeV: number;
+  widthRangeS: [number, number];
+  periodRangeS: [number, number];
+  maxBurstCount: number;
+}
+
+export interface PulseSetup {
+  channel: number;
+  /** Pulse level relative to ground, V (negative for depression pulses). */
+  amplitudeV: number;
+  widthS: number;
+  periodS: number;
+  /** Pulses per trigger. */
+  count: number;
+  /** `external`: each edge on Ext Trig fires a burst; `bus`: `*TRG` does. */
+  trigger: 'external' | 'bus';
+}
+
+export interface PulseGenerator {
+  readonly role: 'pulse-generator';
+  readonly model: string;
+  readonly label: string;
+  readonly capabilities: PulseGenCapabilities;
+  identify(): Promise<string>;
+  reset(): Promise<void>;
+  validatePulses(s: PulseSetup): void;
+  /** Configures a triggered burst and switches the channel output on. */
+  armPulses(s: PulseSetup): Promise<void>;
+  /** Bus trigger (`*TRG`). */
+  trigger(): Promise<void>;
+  safeOff(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Instrument = SourceMeter | PulseGenerator;

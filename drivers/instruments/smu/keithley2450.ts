@@ -1,0 +1,190 @@
+// Keithley 2450 driver (SourceMeter role), native SCPI command set (instruments.md §1.2).
+// A pulse train is compiled into one source configuration list plus one trigger model,
+// started with a single :INIT and read back from defbuffer1: instrument-timed, one
+// round trip per train. The trigger-model SCPI forms come from Tektronix's 2450 FET
+// example [V]. Unconfirmed against the reference manual: the 63-block trigger-model
+// limit, the shortest reliable segment (the Tek TSP example's ~750 µs "source only",
+// itself marked "TODO verify"), and defbuffer1's capacity limit of 11 000 000 readings.
+
+import { AbortedError, DriverError, checkRange } from '../errors.ts';
+import type { SmuCapabilities, SourceMeter } from '../roles.ts';
+import { ScpiSession, parseScpiNumbers } from '../scpi-session.ts';
+import { type Segment, type TrainProgram, type TrainReadings, measurementsIn, programDurationS, programLevels } from '../waveform.ts';
+import type { Transport } from '../../transport/transport.ts';
+
+const LIST = 'NPTRAIN';
+const BUFFER = '"defbuffer1"';
+const MAX_BLOCKS = 63;
+const V_RANGES = [0.02, 0.2, 2, 20, 200];
+const I_RANGES = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
+const READOUT_CHUNK = 2000;
+
+export const KEITHLEY_2450_CAPABILITIES: SmuCapabilities = {
+  maxAbsVoltageV: 210,
+  maxAbsCurrentA: 1.05,
+  minLimitA: 1e-9,
+  nplcRange: [0.01, 10],
+  minSegmentS: 750e-6,
+  maxSegments: Math.floor((MAX_BLOCKS - 5) / 4),
+  maxReadings: 11_000_000,
+  lineFrequencyHz: 50,
+};
+
+function smallestRange(value: number, ranges: number[]): number {
+  return ranges.find((r) => Math.abs(value) <= r) ?? ranges[ranges.length - 1];
+}
+
+function fmt(v: number): string {
+  return Number(v.toPrecision(12)).toString();
+}
+
+export class Keithley2450 implements SourceMeter {
+  readonly role = 'source-meter' as const;
+  readonly model = 'Keithley 2450';
+  readonly capabilities = KEITHLEY_2450_CAPABILITIES;
+  private readonly scpi: ScpiSession;
+  private listCreated = false;
+
+  constructor(transport: Transport) {
+    this.scpi = new ScpiSession(transport, this.model);
+  }
+
+  get label(): string {
+    return this.scpi.label;
+  }
+
+  async identify(): Promise<string> {
+    const idn = await this.scpi.query('*IDN?');
+    if (!/2450/.test(idn)) throw new DriverError(`${this.label}: *IDN? answered "${idn}", which is not a Keithley 2450`);
+    const lang = await this.scpi.query('*LANG?');
+    if (lang.trim().toUpperCase() !== 'SCPI') {
+      throw new DriverError(`${this.label}: command language is "${lang.trim()}"; set it to SCPI (*LANG SCPI, then power-cycle)`);
+    }
+    return idn.trim();
+  }
+
+  async reset(): Promise<void> {
+    await this.scpi.writeAll(['*RST', '*CLS']);
+    this.listCreated = false;
+    await this.scpi.checkErrors('after reset');
+  }
+
+  validateTrain(p: TrainProgram): void {
+    const c = this.capabilities;
+    const L = this.label;
+    const segments = [...p.prologue, ...p.unit];
+    if (segments.length === 0) throw new DriverError(`${L}: the train has no segments`);
+    if (segments.length > c.maxSegments) throw new DriverError(`${L}: ${segments.length} segments do not fit its trigger model (at most ${c.maxSegments})`);
+    if (!Number.isInteger(p.repeat) || p.repeat < 1) throw new DriverError(`${L}: repeat count ${p.repeat} must be a whole number ≥ 1`);
+    checkRange(L, 'current limit', p.limitA, c.minLimitA, c.maxAbsCurrentA, 'A');
+    checkRange(L, 'NPLC', p.nplc, c.nplcRange[0], c.nplcRange[1], 'PLC');
+    if (p.measureRangeA !== undefined) checkRange(L, 'current measure range', p.measureRangeA, 1e-8, 1, 'A');
+    for (const [i, s] of segments.entries()) {
+      checkRange(L, `segment ${i + 1} level`, s.levelV, -c.maxAbsVoltageV, c.maxAbsVoltageV, 'V');
+      if (s.durationS !== 0) checkRange(L, `segment ${i + 1} duration`, s.durationS, c.minSegmentS, 1e5, 's');
+    }
+    const n = measurementsIn(p);
+    if (n < 1) throw new DriverError(`${L}: the train measures nothing`);
+    if (n > c.maxReadings) throw new DriverError(`${L}: ${n} readings exceed the buffer (at most ${c.maxReadings})`);
+  }
+
+  private compile(p: TrainProgram): string[] {
+    const levels = programLevels(p);
+    const vRange = smallestRange(Math.max(...levels.map(Math.abs)), V_RANGES);
+    const cmds = [
+      ':ABOR',
+      ':TRIG:LOAD "Empty"',
+      ':SOUR:FUNC VOLT',
+      ':SOUR:VOLT 0',
+      `:SOUR:VOLT:RANG ${vRange}`,
+      `:SOUR:VOLT:ILIM ${fmt(p.limitA)}`,
+      ':SENS:FUNC "CURR"',
+      `:SENS:CURR:NPLC ${fmt(p.nplc)}`,
+      p.measureRangeA !== undefined ? `:SENS:CURR:RANG ${smallestRange(p.measureRangeA, I_RANGES)}` : ':SENS:CURR:RANG:AUTO ON',
+    ];
+    if (this.listCreated) cmds.push(`:SOUR:CONF:LIST:DEL "${LIST}"`);
+    cmds.push(`:SOUR:CONF:LIST:CRE "${LIST}"`);
+    for (const v of levels) cmds.push(`:SOUR:VOLT ${fmt(v)};:SOUR:CONF:LIST:STOR "${LIST}"`);
+    cmds.push(':SOUR:VOLT 0');
+    const segments = [...p.prologue, ...p.unit];
+    if (segments.some((s) => s.triggerOut)) cmds.push(':DIG:LINE1:MODE TRIG, OUT', ':TRIG:DIG1:OUT:STIM NOT1');
+
+    let blk = 1;
+    cmds.push(`:TRIG:BLOC:BUFF:CLE ${blk++}, ${BUFFER}`);
+    cmds.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", 1`);
+    cmds.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, ON`);
+    const emit = (s: Segment, index: number) => {
+      cmds.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${index}`);
+      if (s.triggerOut) cmds.push(`:TRIG:BLOC:NOT ${blk++}, 1`);
+      if (s.durationS > 0) cmds.push(`:TRIG:BLOC:DEL:CONS ${blk++}, ${fmt(s.durationS)}`);
+      if (s.measure) cmds.push(`:TRIG:BLOC:MEAS ${blk++}, ${BUFFER}`);
+    };
+    p.prologue.forEach((s, i) => emit(s, i + 1));
+    const unitStart = blk;
+    p.unit.forEach((s, i) => emit(s, p.prologue.length + i + 1));
+    if (p.repeat > 1) cmds.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${p.repeat}, ${unitStart}`);
+    cmds.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, OFF`);
+    if (blk - 1 > MAX_BLOCKS) throw new DriverError(`${this.label}: the train needs ${blk - 1} trigger blocks (at most ${MAX_BLOCKS})`);
+    return cmds;
+  }
+
+  async runTrain(p: TrainProgram, signal?: AbortSignal): Promise<TrainReadings> {
+    this.validateTrain(p);
+    const expected = measurementsIn(p);
+    await this.scpi.writeAll(this.compile(p));
+    this.listCreated = true;
+    const capacity = await this.scpi.queryNumber(`:TRAC:POIN? ${BUFFER}`);
+    if (capacity < expected) await this.scpi.write(`:TRAC:POIN ${expected}, ${BUFFER}`);
+    await this.scpi.checkErrors('while configuring the pulse train');
+    if (signal?.aborted) throw new AbortedError('pulse train');
+
+    await this.scpi.write(':INIT');
+    const apertureS = p.nplc / this.capabilities.lineFrequencyHz;
+    const deadline = Date.now() + programDurationS(p, apertureS) * 1000 * 1.5 + 10_000;
+    let have = 0;
+    for (;;) {
+      have = await this.scpi.queryNumber(`:TRAC:ACT? ${BUFFER}`);
+      if (have >= expected) break;
+      const state = await this.scpi.query(':TRIG:STAT?');
+      if (/^(IDLE|ABORTED|FAILED)/i.test(state.trim()) && (await this.scpi.queryNumber(`:TRAC:ACT? ${BUFFER}`)) < expected) {
+        await this.scpi.checkErrors('while playing the pulse train');
+        throw new DriverError(`${this.label}: trigger model stopped (${state.trim()}) after ${have} of ${expected} readings`);
+      }
+      if (signal?.aborted) {
+        await this.scpi.write(':ABOR');
+        throw new AbortedError('pulse train');
+      }
+      if (Date.now() > deadline) {
+        await this.scpi.write(':ABOR');
+        throw new DriverError(`${this.label}: pulse train did not finish in time (${have} of ${expected} readings)`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const currentA: number[] = [];
+    const voltageV: number[] = [];
+    const timeS: number[] = [];
+    for (let start = 1; start <= expected; start += READOUT_CHUNK) {
+      const end = Math.min(expected, start + READOUT_CHUNK - 1);
+      const vals = parseScpiNumbers(await this.scpi.query(`:TRAC:DATA? ${start}, ${end}, ${BUFFER}, READ, SOUR, REL`), ':TRAC:DATA?', this.label);
+      if (vals.length !== 3 * (end - start + 1)) {
+        throw new DriverError(`${this.label}: :TRAC:DATA? returned ${vals.length} values for ${end - start + 1} readings × 3 elements`);
+      }
+      for (let i = 0; i < vals.length; i += 3) {
+        currentA.push(vals[i]);
+        voltageV.push(vals[i + 1]);
+        timeS.push(vals[i + 2]);
+      }
+    }
+    await this.scpi.checkErrors('after the pulse train');
+    return { currentA, voltageV, timeS };
+  }
+
+  async safeOff(): Promise<void> {
+    await this.scpi.writeAll([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF']);
+  }
+
+  close(): Promise<void> {
+    return this.scpi.transport.close();
+  }
+}

@@ -1,0 +1,78 @@
+// The simulated bench: one device under test wired to a simulated Keithley 2450 (on
+// the device's top electrode) and a simulated 33522B (channel 1 on the same electrode
+// through a switch that closes only for its pulses; Ext Trig fed by the 2450's digital
+// line 1). Time is virtual: instruments advance it by what their operations take.
+// Modelling simplifications: between generator pulses the SMU alone sets the node; the
+// generator's idle level is not applied; trigger latency is zero.
+
+import { VirtualClock } from './clock.ts';
+import { Memristor, type MemristorParams } from './dut/memristor.ts';
+import type { BenchEnvironment } from './environment.ts';
+import { SimKeithley2450 } from './keithley2450.ts';
+import { SimKeysight33500B } from './keysight33500b.ts';
+import type { SimInstrument } from './scpi-instrument.ts';
+
+export interface SimBenchConfig {
+  seed?: number;
+  /** Which device of the seeded population (0 = the nominal device). */
+  deviceIndex?: number;
+  device?: Partial<MemristorParams>;
+}
+
+export const SIM_MODELS = ['keithley2450', 'keysight33500b'] as const;
+export type SimModel = (typeof SIM_MODELS)[number];
+
+export class SimBench implements BenchEnvironment {
+  readonly clock = new VirtualClock();
+  readonly dut: Memristor;
+  readonly smu = new SimKeithley2450();
+  readonly generator = new SimKeysight33500B();
+
+  constructor(readonly config: SimBenchConfig = {}) {
+    this.dut = new Memristor(config.device ?? {}, config.seed ?? 1, config.deviceIndex ?? 0);
+    this.smu.attach(this);
+    this.generator.attach(this);
+  }
+
+  instrument(model: SimModel): SimInstrument {
+    return model === 'keithley2450' ? this.smu : this.generator;
+  }
+
+  nowS(): number {
+    return this.clock.nowS;
+  }
+
+  /** Voltage the SMU actually puts across the device, after its current limit. */
+  private smuVoltage(): { v: number; limited: boolean } {
+    const d = this.smu.drive();
+    if (!d.on) return { v: 0, limited: false };
+    const g = this.dut.conductanceS;
+    if (Math.abs(g * d.levelV) > d.limitA) return { v: Math.sign(d.levelV) * (d.limitA / g), limited: true };
+    return { v: d.levelV, limited: false };
+  }
+
+  advance(dtS: number): void {
+    const t0 = this.clock.nowS;
+    const t1 = t0 + dtS;
+    let cursor = t0;
+    for (const p of this.generator.pulsesBetween(t0, t1)) {
+      if (p.startS > cursor) this.dut.apply(this.smuVoltage().v, p.startS - cursor);
+      this.dut.apply(p.levelV, p.endS - p.startS);
+      cursor = Math.max(cursor, p.endS);
+    }
+    if (t1 > cursor) this.dut.apply(this.smuVoltage().v, t1 - cursor);
+    this.clock.advance(dtS);
+  }
+
+  smuCurrentA(): { currentA: number; voltageV: number; inCompliance: boolean } {
+    const { v, limited } = this.smuVoltage();
+    const i = this.dut.currentA(v);
+    const limit = this.smu.drive().limitA;
+    if (limited) return { currentA: Math.sign(i) * limit, voltageV: v, inCompliance: true };
+    return { currentA: i, voltageV: v, inCompliance: false };
+  }
+
+  smuDigitalOut(line: number): void {
+    if (line === 1) this.generator.externalTrigger();
+  }
+}

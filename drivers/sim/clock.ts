@@ -1,0 +1,13 @@
+// Virtual time of the simulated bench. Instruments advance it by the durations they
+// would take on real hardware, so a long protocol runs as fast as the host computes.
+
+export class VirtualClock {
+  private t = 0;
+  get nowS(): number {
+    return this.t;
+  }
+  advance(dtS: number): void {
+    if (!(dtS >= 0)) throw new Error(`virtual clock cannot advance by ${dtS} s`);
+    this.t += dtS;
+  }
+}

@@ -1,0 +1,83 @@
+// Two-terminal memristor model for the simulated bench.
+// Conductance follows the exponential weight-update model of metrics.md §1 (the
+// NeuroSim/aihwkit curve): potentiation moves along y(x; 1/A_LTP), depression along
+// y(x; 1/A_LTD) in the mirrored frame, so a noise-free LTD train read backwards and
+// fitted as metrics.md says returns exactly A_LTD. The state is the conductance itself,
+// so switching between the two curves is continuous.
+// A pulse of amplitude V above threshold for a time dt advances the curve position by
+// (1/n)·((|V| − V_th)/(V_nom − V_th))·(dt/t_nom), times (1 + σ_c2c·N(0,1)): linear in
+// the time above threshold, so a pulse split into pieces gives the same mean step.
+
+import { xOfY, yNu } from '../../../analysis/exp-model.ts';
+import { Rng } from '../rng.ts';
+import { z } from 'zod';
+
+export const MemristorParamsSchema = z.object({
+  gMinS: z.number().positive().default(10e-6).describe('lowest conductance, S'),
+  gMaxS: z.number().positive().default(100e-6).describe('highest conductance, S'),
+  pulsesToSpan: z.number().int().min(2).default(100).describe('nominal pulses that take the device across its range'),
+  aLtp: z.number().refine((v) => v !== 0, 'A must not be 0').default(0.5).describe('A of the potentiation curve (metrics.md §1)'),
+  aLtd: z.number().refine((v) => v !== 0, 'A must not be 0').default(-0.3).describe('A of the depression curve, mirrored frame'),
+  vSetThresholdV: z.number().positive().default(0.8).describe('potentiation threshold, V'),
+  vResetThresholdV: z.number().negative().default(-0.8).describe('depression threshold, V'),
+  vNominalV: z.number().positive().default(1.5).describe('pulse amplitude that gives the nominal step, V'),
+  widthNominalS: z.number().positive().default(1e-3).describe('pulse width that gives the nominal step, s'),
+  c2cStepSigma: z.number().min(0).default(0.01).describe('relative cycle-to-cycle step noise'),
+  readNoiseSigma: z.number().min(0).default(0.001).describe('relative read-current noise'),
+  d2dSigma: z.number().min(0).default(0.02).describe('relative device-to-device spread of Gmin, Gmax, A'),
+  initialState: z.number().min(0).max(1).default(0).describe('starting position on the conductance range (0 = Gmin)'),
+});
+export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
+
+export class Memristor {
+  readonly params: MemristorParams;
+  private g: number;
+  private readonly rng: Rng;
+
+  /** `deviceIndex` draws this device's parameters from the spread (0 = the nominal device). */
+  constructor(params: Partial<MemristorParams> = {}, seed = 1, deviceIndex = 0) {
+    const p = MemristorParamsSchema.parse(params);
+    if (p.gMaxS <= p.gMinS) throw new Error(`memristor gMaxS (${p.gMaxS}) must exceed gMinS (${p.gMinS})`);
+    this.rng = new Rng(seed).fork(deviceIndex + 1);
+    if (deviceIndex > 0 && p.d2dSigma > 0) {
+      const d2d = this.rng.fork(7);
+      const vary = (v: number) => v * Math.exp(p.d2dSigma * d2d.normal());
+      p.gMinS = vary(p.gMinS);
+      p.gMaxS = Math.max(vary(p.gMaxS), p.gMinS * 1.01);
+      p.aLtp = vary(p.aLtp);
+      p.aLtd = vary(p.aLtd);
+    }
+    this.params = p;
+    this.g = p.gMinS + (p.gMaxS - p.gMinS) * p.initialState;
+  }
+
+  get conductanceS(): number {
+    return this.g;
+  }
+
+  /** Applies a constant voltage for dt seconds. */
+  apply(voltageV: number, dtS: number): void {
+    const p = this.params;
+    if (dtS <= 0) return;
+    const up = voltageV > p.vSetThresholdV;
+    const down = voltageV < p.vResetThresholdV;
+    if (!up && !down) return;
+    const th = up ? p.vSetThresholdV : p.vResetThresholdV;
+    const overdrive = (voltageV - th) / (up ? p.vNominalV - p.vSetThresholdV : -p.vNominalV - p.vResetThresholdV);
+    const noise = p.c2cStepSigma > 0 ? 1 + p.c2cStepSigma * this.rng.normal() : 1;
+    const dx = (overdrive * (dtS / p.widthNominalS) * Math.max(0, noise)) / p.pulsesToSpan;
+    const span = p.gMaxS - p.gMinS;
+    const gn = (this.g - p.gMinS) / span;
+    const nu = 1 / (up ? p.aLtp : p.aLtd);
+    const x = xOfY(gn, nu);
+    const xNew = up ? Math.min(1, x + dx) : Math.max(0, x - dx);
+    this.g = p.gMinS + span * yNu(xNew, nu);
+  }
+
+  /** Current at a (sub-threshold or not) voltage, with read noise. Ohmic. */
+  currentA(voltageV: number): number {
+    const i = this.g * voltageV;
+    const s = this.params.readNoiseSigma;
+    return s > 0 ? i * (1 + s * this.rng.normal()) : i;
+  }
+}

@@ -1,0 +1,283 @@
+// Simulated Keysight 33522B (33500B series, two channels) in SCPI (instruments.md §2.1):
+// pulse function, levels, load, polarity, burst and trigger subsystems, output state,
+// and the error queue. Triggered bursts are scheduled as pulses in virtual time; the
+// bench applies them to the device as time passes.
+// Unconfirmed: the exact *IDN? text (no literal reply was found in any source) and the
+// behaviour on a width ≥ period (modelled as error -221, value unchanged).
+
+import { Errors, type Suffixes } from '../scpi/command-tree.ts';
+import { parseBoolArg, parseEnumArg, parseIntArg, parseNumberArg } from '../scpi/arguments.ts';
+import type { GeneratedPulse } from './environment.ts';
+import { ScpiInstrument } from './scpi-instrument.ts';
+
+const FUNCTIONS = ['SINusoid', 'SQUare', 'TRIangle', 'RAMP', 'PULSe', 'PRBS', 'NOISe', 'ARB', 'DC'] as const;
+type Func = (typeof FUNCTIONS)[number];
+
+interface Channel {
+  func: Func;
+  widthS: number;
+  periodS: number;
+  edgeS: number;
+  highV: number;
+  lowV: number;
+  loadOhm: number; // Infinity = high-Z
+  inverted: boolean;
+  output: boolean;
+  outputOnAtS: number;
+  burst: boolean;
+  burstMode: 'TRIGgered' | 'GATed';
+  burstCycles: number;
+  triggerSource: 'IMMediate' | 'EXTernal' | 'BUS' | 'TIMer';
+  triggerDelayS: number;
+}
+
+function defaults(): Channel {
+  return {
+    func: 'SINusoid',
+    widthS: 100e-6,
+    periodS: 1e-3,
+    edgeS: 10e-9,
+    highV: 0.05,
+    lowV: -0.05,
+    loadOhm: 50,
+    inverted: false,
+    output: false,
+    outputOnAtS: 0,
+    burst: false,
+    burstMode: 'TRIGgered',
+    burstCycles: 1,
+    triggerSource: 'IMMediate',
+    triggerDelayS: 0,
+  };
+}
+
+export interface GeneratorHost {
+  nowS(): number;
+  /** Lets time pass (a bus-triggered burst runs to completion before *TRG returns). */
+  advance(dtS: number): void;
+}
+
+export class SimKeysight33500B extends ScpiInstrument {
+  readonly model = 'Keysight 33522B';
+  private readonly channels: [Channel, Channel] = [defaults(), defaults()];
+  private scheduled: (GeneratedPulse & { channel: number })[] = [];
+  private host: GeneratorHost | null = null;
+
+  constructor(private readonly serial = 'NPSIM33522') {
+    super();
+    this.register();
+  }
+
+  attach(host: GeneratorHost): void {
+    this.host = host;
+  }
+
+  protected idn(): string {
+    return `Keysight Technologies,33522B,${this.serial},5.02-1.19-2.00-58-00`;
+  }
+
+  protected override noErrorReply(): string {
+    return '+0,"No error"';
+  }
+
+  protected override formatError(e: { code: number; text: string }): string {
+    return `${e.code > 0 ? '+' : ''}${e.code},"${e.text}"`;
+  }
+
+  protected reset(): void {
+    this.channels[0] = defaults();
+    this.channels[1] = defaults();
+    this.scheduled = [];
+  }
+
+  private ch(sfx: Suffixes, key: string): Channel {
+    const n = sfx[key] ?? 1;
+    if (n < 1 || n > 2) throw Errors.illegalValue(`channel ${n} (33522B has channels 1 and 2)`);
+    return this.channels[n - 1];
+  }
+
+  private maxLevel(c: Channel): number {
+    return c.loadOhm === Infinity ? 10 : 5;
+  }
+
+  private register(): void {
+    const src = (sfx: Suffixes) => this.ch(sfx, 'SOURCE');
+    this.on('[:SOURce#]:FUNCtion[:SHAPe]', {
+      set: (a, s) => void (src(s).func = parseEnumArg(a[0], FUNCTIONS, 'function')),
+      query: (_a, s) => src(s).func.replace(/[a-z]+$/, ''),
+    });
+    this.on('[:SOURce#]:FUNCtion:PULSe:WIDTh', {
+      set: (a, s) => {
+        const c = src(s);
+        const w = parseNumberArg(a[0], { min: 16e-9, max: 1e6, def: 100e-6, what: 'pulse width' });
+        if (w >= c.periodS) throw Errors.settingsConflict(`pulse width ${w} s must be shorter than the period ${c.periodS} s`);
+        c.widthS = w;
+      },
+      query: (_a, s) => src(s).widthS.toExponential(),
+    });
+    this.on('[:SOURce#]:FUNCtion:PULSe:PERiod', {
+      set: (a, s) => {
+        const c = src(s);
+        const p = parseNumberArg(a[0], { min: 33e-9, max: 1e6, def: 1e-3, what: 'pulse period' });
+        if (p <= c.widthS) throw Errors.settingsConflict(`period ${p} s must exceed the pulse width ${c.widthS} s`);
+        c.periodS = p;
+      },
+      query: (_a, s) => src(s).periodS.toExponential(),
+    });
+    this.on('[:SOURce#]:FREQuency', {
+      set: (a, s) => {
+        const f = parseNumberArg(a[0], { min: 1e-6, max: 30e6, what: 'frequency' });
+        src(s).periodS = 1 / f;
+      },
+      query: (_a, s) => String(1 / src(s).periodS),
+    });
+    this.on('[:SOURce#]:FUNCtion:PULSe:TRANsition[:BOTH]', {
+      set: (a, s) => void (src(s).edgeS = parseNumberArg(a[0], { min: 8.4e-9, max: 1e-6, what: 'edge time' })),
+      query: (_a, s) => src(s).edgeS.toExponential(),
+    });
+    this.on('[:SOURce#]:VOLTage:HIGH', {
+      set: (a, s) => {
+        const c = src(s);
+        const v = parseNumberArg(a[0], { min: -this.maxLevel(c), max: this.maxLevel(c), what: 'high level' });
+        if (v <= c.lowV) throw Errors.settingsConflict(`high level ${v} V must exceed the low level ${c.lowV} V`);
+        c.highV = v;
+      },
+      query: (_a, s) => String(src(s).highV),
+    });
+    this.on('[:SOURce#]:VOLTage:LOW', {
+      set: (a, s) => {
+        const c = src(s);
+        const v = parseNumberArg(a[0], { min: -this.maxLevel(c), max: this.maxLevel(c), what: 'low level' });
+        if (v >= c.highV) throw Errors.settingsConflict(`low level ${v} V must be below the high level ${c.highV} V`);
+        c.lowV = v;
+      },
+      query: (_a, s) => String(src(s).lowV),
+    });
+    this.on('[:SOURce#]:VOLTage[:LEVel][:IMMediate][:AMPLitude]', {
+      set: (a, s) => {
+        const c = src(s);
+        const amp = parseNumberArg(a[0], { min: 1e-3, max: 2 * this.maxLevel(c), what: 'amplitude' });
+        const off = (c.highV + c.lowV) / 2;
+        if (Math.abs(off) + amp / 2 > this.maxLevel(c)) throw Errors.settingsConflict('amplitude with present offset exceeds the output limit');
+        c.highV = off + amp / 2;
+        c.lowV = off - amp / 2;
+      },
+      query: (_a, s) => String(src(s).highV - src(s).lowV),
+    });
+    this.on('[:SOURce#]:VOLTage[:LEVel][:IMMediate]:OFFSet', {
+      set: (a, s) => {
+        const c = src(s);
+        const off = parseNumberArg(a[0], { min: -this.maxLevel(c), max: this.maxLevel(c), what: 'offset' });
+        const half = (c.highV - c.lowV) / 2;
+        if (Math.abs(off) + half > this.maxLevel(c)) throw Errors.settingsConflict('offset with present amplitude exceeds the output limit');
+        c.highV = off + half;
+        c.lowV = off - half;
+      },
+      query: (_a, s) => String((src(s).highV + src(s).lowV) / 2),
+    });
+    const out = (sfx: Suffixes) => this.ch(sfx, 'OUTPUT');
+    this.on(':OUTPut#[:STATe]', {
+      set: (a, s) => {
+        const c = out(s);
+        const on = parseBoolArg(a[0], 'output state');
+        if (on && !c.output) c.outputOnAtS = this.host?.nowS() ?? 0;
+        c.output = on;
+        if (!on) this.scheduled = this.scheduled.filter((p) => p.channel !== (s.OUTPUT ?? 1));
+      },
+      query: (_a, s) => (out(s).output ? '1' : '0'),
+    });
+    this.on(':OUTPut#:LOAD', {
+      set: (a, s) => {
+        const c = out(s);
+        const u = (a[0] ?? '').toUpperCase();
+        c.loadOhm = u === 'INF' || u === 'INFINITY' ? Infinity : parseNumberArg(a[0], { min: 1, max: 10_000, def: 50, what: 'load' });
+        if (Math.max(Math.abs(c.highV), Math.abs(c.lowV)) > this.maxLevel(c)) throw Errors.settingsConflict('levels exceed the limit for this load');
+      },
+      query: (_a, s) => (out(s).loadOhm === Infinity ? '9.9E+37' : String(out(s).loadOhm)),
+    });
+    this.on(':OUTPut#:POLarity', {
+      set: (a, s) => void (out(s).inverted = parseEnumArg(a[0], ['NORMal', 'INVerted'] as const, 'polarity') === 'INVerted'),
+      query: (_a, s) => (out(s).inverted ? 'INV' : 'NORM'),
+    });
+    this.on('[:SOURce#]:BURSt:STATe', {
+      set: (a, s) => void (src(s).burst = parseBoolArg(a[0], 'burst state')),
+      query: (_a, s) => (src(s).burst ? '1' : '0'),
+    });
+    this.on('[:SOURce#]:BURSt:MODE', {
+      set: (a, s) => void (src(s).burstMode = parseEnumArg(a[0], ['TRIGgered', 'GATed'] as const, 'burst mode')),
+      query: (_a, s) => (src(s).burstMode === 'TRIGgered' ? 'TRIG' : 'GAT'),
+    });
+    this.on('[:SOURce#]:BURSt:NCYCles', {
+      set: (a, s) => void (src(s).burstCycles = parseIntArg(a[0], { min: 1, max: 1e8, def: 1, what: 'burst count' })),
+      query: (_a, s) => String(src(s).burstCycles),
+    });
+    const trig = (sfx: Suffixes) => this.ch(sfx, 'TRIGGER');
+    this.on(':TRIGger#:SOURce', {
+      set: (a, s) => void (trig(s).triggerSource = parseEnumArg(a[0], ['IMMediate', 'EXTernal', 'BUS', 'TIMer'] as const, 'trigger source')),
+      query: (_a, s) => trig(s).triggerSource.replace(/[a-z]+$/, ''),
+    });
+    this.on(':TRIGger#:DELay', {
+      set: (a, s) => void (trig(s).triggerDelayS = parseNumberArg(a[0], { min: 0, max: 1000, what: 'trigger delay' })),
+      query: (_a, s) => String(trig(s).triggerDelayS),
+    });
+    this.on(':TRIGger#[:IMMediate]', { set: (_a, s) => this.fire(s.TRIGGER ?? 1, 'IMMediate') });
+  }
+
+  protected override busTrigger(): void {
+    this.fire(1, 'BUS');
+    this.fire(2, 'BUS');
+    const end = Math.max(0, ...this.scheduled.map((p) => p.endS));
+    const now = this.host?.nowS() ?? 0;
+    if (end > now) this.host?.advance(end - now);
+  }
+
+  /** The rear-panel Ext Trig input saw an edge. */
+  externalTrigger(): void {
+    this.fire(1, 'EXTernal');
+    this.fire(2, 'EXTernal');
+  }
+
+  private fire(n: number, source: Channel['triggerSource']): void {
+    const c = this.channels[n - 1];
+    if (source !== 'IMMediate' && c.triggerSource !== source) return;
+    if (!c.output || !c.burst || c.burstMode !== 'TRIGgered' || c.func !== 'PULSe') return;
+    const t0 = (this.host?.nowS() ?? 0) + c.triggerDelayS;
+    const level = c.inverted ? c.lowV : c.highV;
+    for (let k = 0; k < c.burstCycles; k++) {
+      const start = t0 + k * c.periodS;
+      this.scheduled.push({ channel: n, startS: start, endS: start + c.widthS, levelV: level });
+    }
+  }
+
+  /** Pulses that overlap [t0, t1), clipped to it; consumes the finished ones. */
+  pulsesBetween(t0: number, t1: number): GeneratedPulse[] {
+    const out: GeneratedPulse[] = [];
+    for (const p of this.scheduled) {
+      if (p.endS > t0 && p.startS < t1) out.push({ startS: Math.max(p.startS, t0), endS: Math.min(p.endS, t1), levelV: p.levelV });
+    }
+    this.scheduled = this.scheduled.filter((p) => p.endS > t1);
+    for (const c of this.channels) {
+      if (!c.output || c.burst || c.func !== 'PULSe') continue;
+      // Free-running pulse train since the output was switched on.
+      const level = c.inverted ? c.lowV : c.highV;
+      let k = Math.max(0, Math.floor((t0 - c.outputOnAtS) / c.periodS));
+      for (; ; k++) {
+        const start = c.outputOnAtS + k * c.periodS;
+        if (start >= t1) break;
+        const end = start + c.widthS;
+        if (end > t0) out.push({ startS: Math.max(start, t0), endS: Math.min(end, t1), levelV: level });
+      }
+    }
+    return out.sort((x, y) => x.startS - y.startS);
+  }
+
+  /** Drop everything and switch both outputs off (process exit, fault injection). */
+  forceOutputsOff(): void {
+    for (const c of this.channels) c.output = false;
+    this.scheduled = [];
+  }
+
+  isOutputOn(channel: 1 | 2): boolean {
+    return this.channels[channel - 1].output;
+  }
+}

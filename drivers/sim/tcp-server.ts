@@ -1,0 +1,57 @@
+// Serves a simulated instrument on a loopback TCP port as a raw SCPI socket, so any
+// VISA client (PyVISA with pyvisa-py included) can talk to it like a LAN instrument.
+
+import net from 'node:net';
+import type { SimInstrument } from './scpi-instrument.ts';
+
+export interface SimServer {
+  readonly port: number;
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+export function serveInstrument(instrument: SimInstrument, port = 0, host = '127.0.0.1'): Promise<SimServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      let i: number;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i).replace(/\r$/, '');
+        pending = pending.slice(i + 1);
+        let reply: string | null;
+        try {
+          reply = instrument.handleMessage(line);
+        } catch (e) {
+          // An internal simulator fault must not kill the server; report it on stderr.
+          process.stderr.write(`simulated ${instrument.model}: internal error on "${line}": ${(e as Error).message}\n`);
+          reply = null;
+        }
+        if (reply !== null) socket.write(reply + '\n');
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new Error(e.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use` : `cannot listen on ${host}:${port}: ${e.message}`)),
+    );
+    server.listen(port, host, () => {
+      const addr = server.address() as net.AddressInfo;
+      resolve({
+        port: addr.port,
+        host,
+        close: () =>
+          new Promise<void>((res) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => res());
+          }),
+      });
+    });
+  });
+}

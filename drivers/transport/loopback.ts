@@ -1,0 +1,38 @@
+// In-memory transport to a simulated instrument: each write is handed to the
+// instrument as one program message; its response messages queue for reads.
+
+import type { SimInstrument } from '../sim/scpi-instrument.ts';
+import { DEFAULT_TIMEOUT_MS, type Transport, TransportError, timeoutText } from './transport.ts';
+
+export class LoopbackTransport implements Transport {
+  private readonly replies: string[] = [];
+  private closed = false;
+
+  constructor(
+    readonly resource: string,
+    private readonly instrument: SimInstrument,
+  ) {}
+
+  async write(message: string): Promise<void> {
+    if (this.closed) throw new TransportError(`${this.resource}: write after close`, 'closed');
+    const reply = this.instrument.handleMessage(message);
+    if (reply !== null) this.replies.push(reply);
+  }
+
+  async read(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+    if (this.closed) throw new TransportError(`${this.resource}: read after close`, 'closed');
+    const r = this.replies.shift();
+    // A simulated instrument answers synchronously, so an empty queue means it never will.
+    if (r === undefined) throw new TransportError(`${this.instrument.model} at ${this.resource} did not answer within ${timeoutText(timeoutMs)}`, 'timeout');
+    return r;
+  }
+
+  async query(message: string, timeoutMs?: number): Promise<string> {
+    await this.write(message);
+    return this.read(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,212 @@
+// LTP/LTD protocol v1: per cycle, a potentiation train then a depression train of
+// identical pulses, each pulse followed by a read at a low voltage after a fixed delay;
+// one read before the first pulse of each train (G_0). Each train is one
+// hardware-timed program on the source-meter; with pulseSource=generator the SMU's
+// digital line triggers one generator pulse per step instead of sourcing it.
+
+import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
+import type { Conditions } from '../analysis/metric.ts';
+import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
+import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
+import { ParamError, type ParamValues } from './params.ts';
+import type { BenchInstruments, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
+
+export const LTP_LTD_PARAMS = {
+  potentiationAmplitudeV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of each potentiating pulse' },
+  potentiationWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-9, max: 10, help: 'width of each potentiating pulse' },
+  depressionAmplitudeV: { kind: 'number', unit: 'V', default: -1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of each depressing pulse' },
+  depressionWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-9, max: 10, help: 'width of each depressing pulse' },
+  pulseIntervalS: { kind: 'number', unit: 's', default: 20e-3, min: 1e-6, max: 100, help: 'pulse period: start of one pulse to start of the next' },
+  pulsesPerTrain: { kind: 'integer', unit: 'pulses', default: 100, min: 4, max: 100_000, help: 'pulses in each LTP and each LTD train (n)' },
+  readVoltageV: { kind: 'number', unit: 'V', default: 0.1, min: -10, max: 10, nonZero: true, help: 'read voltage (G = I_read / V_read)' },
+  readDelayS: { kind: 'number', unit: 's', default: 1e-3, min: 0, max: 10, help: 'time at the read voltage after a pulse before the reading starts' },
+  cycles: { kind: 'integer', unit: 'cycles', default: 5, min: 1, max: 100_000, help: 'LTP+LTD cycles' },
+  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
+  nplc: { kind: 'number', unit: 'PLC', default: 0.1, min: 0.01, max: 10, help: 'integration time of each read, in power-line cycles' },
+  pulseSource: { kind: 'enum', unit: '', default: 'smu', choices: ['smu', 'generator'], help: 'instrument that applies the pulses' },
+} as const;
+
+export type LtpLtdParams = ParamValues<typeof LTP_LTD_PARAMS>;
+
+const PHASES = [
+  { name: 'LTP', index: 0, amp: 'potentiationAmplitudeV', width: 'potentiationWidthS' },
+  { name: 'LTD', index: 1, amp: 'depressionAmplitudeV', width: 'depressionWidthS' },
+] as const;
+
+function apertureS(p: LtpLtdParams, bench: BenchInstruments): number {
+  return (p.nplc as number) / bench.smu.capabilities.lineFrequencyHz;
+}
+
+/** Time left in each pulse period after the pulse, the read delay and the read. */
+function restS(p: LtpLtdParams, widthS: number, bench: BenchInstruments): number {
+  return (p.pulseIntervalS as number) - widthS - (p.readDelayS as number) - apertureS(p, bench);
+}
+
+function trainProgram(p: LtpLtdParams, phase: (typeof PHASES)[number], bench: BenchInstruments): TrainProgram {
+  const widthS = p[phase.width] as number;
+  const read: Segment = { levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true };
+  const pulse: Segment = p.pulseSource === 'generator' ? { levelV: 0, durationS: widthS, triggerOut: true } : { levelV: p[phase.amp] as number, durationS: widthS };
+  const rest = restS(p, widthS, bench);
+  const unit = rest > 1e-12 ? [pulse, read, { levelV: 0, durationS: rest }] : [pulse, read];
+  return { prologue: [read], unit, repeat: p.pulsesPerTrain as number, limitA: p.complianceA as number, nplc: p.nplc as number };
+}
+
+function conditionsOf(p: LtpLtdParams, completeCycles: number): Conditions {
+  return {
+    read_voltage_V: p.readVoltageV,
+    read_delay_s: p.readDelayS,
+    potentiation_amplitude_V: p.potentiationAmplitudeV,
+    potentiation_width_s: p.potentiationWidthS,
+    depression_amplitude_V: p.depressionAmplitudeV,
+    depression_width_s: p.depressionWidthS,
+    pulse_interval_s: p.pulseIntervalS,
+    pulses_per_train: p.pulsesPerTrain,
+    cycles: completeCycles,
+    compliance_A: p.complianceA,
+    nplc: p.nplc,
+    pulse_source: p.pulseSource,
+    temperature_K: null,
+  };
+}
+
+/** Groups stored reads into complete cycles (an aborted run's partial cycle is left out). */
+export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[] {
+  const { cycle, phase, pulse, i_read_A: current } = data.channels;
+  if (!cycle || !phase || !pulse || !current) return [];
+  const n = p.pulsesPerTrain as number;
+  const v = p.readVoltageV as number;
+  const byCycle = new Map<number, { ltp: number[]; ltd: number[] }>();
+  for (let i = 0; i < current.length; i++) {
+    const c = cycle[i];
+    let entry = byCycle.get(c);
+    if (!entry) byCycle.set(c, (entry = { ltp: new Array(n + 1).fill(NaN), ltd: new Array(n + 1).fill(NaN) }));
+    const k = pulse[i];
+    if (k >= 0 && k <= n) (phase[i] === 0 ? entry.ltp : entry.ltd)[k] = current[i] / v;
+  }
+  return [...byCycle.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, e]) => e)
+    .filter((e) => e.ltp.every(Number.isFinite) && e.ltd.every(Number.isFinite));
+}
+
+export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
+  id: 'ltp-ltd',
+  version: '1.0.0',
+  title: 'LTP/LTD pulse trains',
+  summary: 'Potentiation and depression trains of identical pulses with a read after each pulse; nonlinearity, dynamic range, states and cycle-to-cycle variation (metrics.md §1–3).',
+  params: LTP_LTD_PARAMS,
+  channels: [
+    { name: 't_s', unit: 's', description: 'time of the read since the first train started (instrument clock within a train)' },
+    { name: 'i_read_A', unit: 'A', description: 'current measured at the read voltage' },
+    { name: 'v_read_V', unit: 'V', description: 'voltage at the terminal during the read (source readback)' },
+    { name: 'cycle', unit: '1', description: 'cycle number, from 1' },
+    { name: 'phase', unit: '1', description: '0 = LTP train, 1 = LTD train' },
+    { name: 'pulse', unit: '1', description: 'pulses applied in this train before the read (0 = G_0)' },
+  ],
+
+  safetyViolations(p, limits) {
+    const out: string[] = [];
+    for (const [name, v] of [
+      ['potentiationAmplitudeV', p.potentiationAmplitudeV],
+      ['depressionAmplitudeV', p.depressionAmplitudeV],
+      ['readVoltageV', p.readVoltageV],
+    ] as const) {
+      if (Math.abs(v as number) > limits.maxAbsVoltageV) out.push(`${name} = ${v} V exceeds the device limit |V| ≤ ${limits.maxAbsVoltageV} V`);
+    }
+    for (const [name, v] of [
+      ['potentiationWidthS', p.potentiationWidthS],
+      ['depressionWidthS', p.depressionWidthS],
+    ] as const) {
+      if ((v as number) < limits.minPulseWidthS) out.push(`${name} = ${v} s is shorter than the device's minimum pulse width ${limits.minPulseWidthS} s`);
+    }
+    if ((p.complianceA as number) > limits.complianceA) out.push(`complianceA = ${p.complianceA} A exceeds the station's compliance limit ${limits.complianceA} A`);
+    if ((p.complianceA as number) > limits.maxAbsCurrentA) out.push(`complianceA = ${p.complianceA} A exceeds the device limit |I| ≤ ${limits.maxAbsCurrentA} A`);
+    if ((p.potentiationAmplitudeV as number) <= 0) out.push(`potentiationAmplitudeV = ${p.potentiationAmplitudeV} V: potentiation pulses must be positive`);
+    if ((p.depressionAmplitudeV as number) >= 0) out.push(`depressionAmplitudeV = ${p.depressionAmplitudeV} V: depression pulses must be negative`);
+    return out;
+  },
+
+  needsGenerator: (p) => p.pulseSource === 'generator',
+
+  checkFeasible(p, bench) {
+    for (const phase of PHASES) {
+      const widthS = p[phase.width] as number;
+      const rest = restS(p, widthS, bench);
+      if (rest < -1e-12) {
+        throw new ParamError(
+          `pulseIntervalS = ${p.pulseIntervalS} s is shorter than ${phase.width} + readDelayS + read integration (${widthS} + ${p.readDelayS} + ${apertureS(p, bench).toPrecision(3)} s); lengthen it or lower nplc`,
+        );
+      }
+      const program = trainProgram(p, phase, bench);
+      try {
+        bench.smu.validateTrain(program);
+      } catch (e) {
+        throw new ParamError(`${phase.name} train: ${(e as Error).message}`);
+      }
+      if (p.pulseSource === 'generator') {
+        if (!bench.generator) throw new ParamError('pulseSource = generator, but the station wires no pulse generator');
+        try {
+          bench.generator.validatePulses({ channel: bench.generatorChannel ?? 1, amplitudeV: p[phase.amp] as number, widthS, periodS: p.pulseIntervalS as number, count: 1, trigger: 'external' });
+        } catch (e) {
+          throw new ParamError(`${phase.name} pulses: ${(e as Error).message}`);
+        }
+      }
+    }
+  },
+
+  async run(p, ctx) {
+    const { smu, generator } = ctx.bench;
+    const n = p.pulsesPerTrain as number;
+    const cycles = p.cycles as number;
+    const aperture = apertureS(p, ctx.bench);
+    const readDelay = p.readDelayS as number;
+    const interval = p.pulseIntervalS as number;
+    let offsetS = 0;
+    for (let c = 1; c <= cycles; c++) {
+      for (const phase of PHASES) {
+        const program = trainProgram(p, phase, ctx.bench);
+        if (p.pulseSource === 'generator' && generator) {
+          await generator.armPulses({
+            channel: ctx.bench.generatorChannel ?? 1,
+            amplitudeV: p[phase.amp] as number,
+            widthS: p[phase.width] as number,
+            periodS: interval,
+            count: 1,
+            trigger: 'external',
+          });
+        }
+        const r = await smu.runTrain(program, ctx.signal);
+        if (r.currentA.length !== measurementsIn(program)) throw new Error(`${smu.label}: expected ${measurementsIn(program)} readings, got ${r.currentA.length}`);
+        // Reads are stamped by the instrument relative to the first read, which ends the prologue.
+        const firstReadS = offsetS + readDelay + aperture;
+        const events: EventRecord[] = [];
+        for (let k = 1; k <= n; k++) {
+          events.push({
+            tS: firstReadS + (k - 1) * interval,
+            kind: 'pulse',
+            data: { cycle: c, phase: phase.name, k, amplitude_V: p[phase.amp] as number, width_s: p[phase.width] as number },
+          });
+        }
+        ctx.data({
+          channels: {
+            t_s: r.timeS.map((t) => firstReadS + t),
+            i_read_A: r.currentA,
+            v_read_V: r.voltageV,
+            cycle: r.currentA.map(() => c),
+            phase: r.currentA.map(() => phase.index),
+            pulse: r.currentA.map((_, k) => k),
+          },
+          events,
+        });
+        offsetS += programDurationS(program, aperture);
+        ctx.progress((c - 1) * 2 + phase.index + 1, cycles * 2, `cycle ${c}/${cycles} ${phase.name}`);
+      }
+    }
+  },
+
+  analyse(data, p) {
+    const cycles = cyclesFromRunData(data, p);
+    const conditions = conditionsOf(p, cycles.length);
+    return { metrics: analyseLtpLtd({ cycles, unit: 'S', conditions }), conditions };
+  },
+};

@@ -1,0 +1,66 @@
+// What a protocol module provides. The runner knows nothing of any particular
+// protocol: a new protocol is one module implementing this interface.
+
+import type { Conditions, Metric } from '../analysis/metric.ts';
+import type { PulseGenerator, SourceMeter } from '../drivers/instruments/roles.ts';
+import type { ParamSpecs, ParamValues } from './params.ts';
+import type { Limits } from './station.ts';
+
+export interface ChannelSpec {
+  name: string;
+  unit: string;
+  description: string;
+}
+
+export interface EventRecord {
+  tS: number;
+  kind: string;
+  data?: Record<string, number | string>;
+}
+
+/** A piece of a run's raw data: equally long arrays per channel, plus events. */
+export interface DataChunk {
+  channels: Record<string, number[]>;
+  events?: EventRecord[];
+}
+
+export interface BenchInstruments {
+  smu: SourceMeter;
+  generator?: PulseGenerator;
+  generatorChannel?: number;
+}
+
+export interface RunContext {
+  bench: BenchInstruments;
+  limits: Limits;
+  signal: AbortSignal;
+  data(chunk: DataChunk): void;
+  progress(done: number, total: number, message: string): void;
+}
+
+/** A whole run's raw data as stored (what analysis sees, live or replayed). */
+export interface RunData {
+  channels: Record<string, ArrayLike<number>>;
+}
+
+export interface AnalysisResult {
+  metrics: Metric[];
+  conditions: Conditions;
+}
+
+export interface ProtocolDefinition<T extends ParamSpecs = ParamSpecs> {
+  id: string;
+  version: string;
+  title: string;
+  summary: string;
+  params: T;
+  channels: ChannelSpec[];
+  /** Every way the parameters break the device's safety limits (checked before any instrument command). */
+  safetyViolations(p: ParamValues<T>, limits: Limits): string[];
+  /** Which instruments the parameters need beyond the source-meter. */
+  needsGenerator(p: ParamValues<T>): boolean;
+  /** Throws a ParamError when the parameters cannot be played (timing, capabilities). */
+  checkFeasible(p: ParamValues<T>, bench: BenchInstruments): void;
+  run(p: ParamValues<T>, ctx: RunContext): Promise<void>;
+  analyse(data: RunData, p: ParamValues<T>): AnalysisResult;
+}

@@ -1,0 +1,16 @@
+// The protocols the application knows, by id.
+
+import { ltpLtdProtocol } from './ltp-ltd.ts';
+import type { ProtocolDefinition } from './protocol.ts';
+
+const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol as unknown as ProtocolDefinition];
+
+export function listProtocols(): readonly ProtocolDefinition[] {
+  return PROTOCOLS;
+}
+
+export function getProtocol(id: string): ProtocolDefinition {
+  const p = PROTOCOLS.find((x) => x.id === id);
+  if (!p) throw new Error(`unknown protocol "${id}"; available: ${PROTOCOLS.map((x) => x.id).join(', ')}`);
+  return p;
+}

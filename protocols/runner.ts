@@ -1,0 +1,203 @@
+// Executes a protocol on a station. Order of business: validate parameters, check the
+// device's safety limits (before any instrument is opened), connect and identify the
+// instruments, run, and on every way out (completion, abort, error, SIGINT/SIGTERM)
+// drive every source to 0 V and output off before anything else. Emits a typed event
+// stream; storage and display subscribe to it.
+
+import { createDriver, openTransport } from '../drivers/connect.ts';
+import { AbortedError } from '../drivers/instruments/errors.ts';
+import type { Instrument, PulseGenerator, SourceMeter } from '../drivers/instruments/roles.ts';
+import { SimBench } from '../drivers/sim/bench.ts';
+import type { Metric } from '../analysis/metric.ts';
+import type { Conditions } from '../analysis/metric.ts';
+import { ParamError, type ParamValues, validateParams } from './params.ts';
+import type { BenchInstruments, DataChunk, ProtocolDefinition } from './protocol.ts';
+import { type Limits, type Station, type StationInstrument, limitsFor, usesSimulator } from './station.ts';
+
+export type RunStatus = 'completed' | 'aborted' | 'failed';
+
+export interface InstrumentSnapshot {
+  id: string;
+  role: string;
+  model: string;
+  resource: string;
+  idn: string;
+}
+
+export type RunEvent =
+  | { type: 'started'; protocol: string; version: string; params: Record<string, number | string>; instruments: InstrumentSnapshot[] }
+  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'data'; chunk: DataChunk }
+  | { type: 'metrics'; metrics: Metric[]; conditions: Conditions }
+  | { type: 'ended'; status: RunStatus; reason: string };
+
+export class SafetyError extends Error {
+  constructor(readonly violations: string[]) {
+    super(`rejected by the safety limits before any instrument command:\n  ${violations.join('\n  ')}`);
+    this.name = 'SafetyError';
+  }
+}
+
+export interface RunRequest {
+  protocol: ProtocolDefinition;
+  /** Raw parameter values (validated here). */
+  params: Record<string, unknown>;
+  station: Station;
+  device: string;
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  /** Abort on SIGINT/SIGTERM (CLI runs); the sources still go safe first. */
+  handleSignals?: boolean;
+  /** Use this simulated bench for SIM:: resources (tests); otherwise one is built from the station. */
+  sim?: SimBench;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  reason: string;
+  params: Record<string, number | string>;
+  metrics: Metric[];
+  conditions: Conditions;
+  instruments: InstrumentSnapshot[];
+}
+
+const SAFE_OFF_TIMEOUT_MS = 3000;
+
+/** Validation and safety, with no instrument contact. Throws ParamError or SafetyError. */
+export function prepareParams(protocol: ProtocolDefinition, raw: Record<string, unknown>, limits: Limits): ParamValues<ProtocolDefinition['params']> {
+  const p = validateParams(protocol.params, raw, protocol.id);
+  const violations = protocol.safetyViolations(p, limits);
+  if (violations.length) throw new SafetyError(violations);
+  return p;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function openInstrument(inst: StationInstrument, sim: SimBench | undefined): Promise<Instrument> {
+  const transport = await openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs });
+  return createDriver(inst.model, transport);
+}
+
+export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
+  const { protocol, station } = req;
+  const emit = (e: RunEvent) => req.onEvent?.(e);
+  const limits = limitsFor(station, req.device);
+  const params = prepareParams(protocol, req.params, limits);
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onOuterAbort);
+  let signalName: string | null = null;
+  const onSignal = (name: NodeJS.Signals) => {
+    signalName = name;
+    controller.abort(name);
+  };
+  if (req.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  const sim = req.sim ?? (usesSimulator(station) ? new SimBench(station.simulation ?? {}) : undefined);
+  const opened: Instrument[] = [];
+  const snapshots: InstrumentSnapshot[] = [];
+  let status: RunStatus = 'completed';
+  let reason = 'all cycles done';
+  const chunks: DataChunk[] = [];
+  let started = false;
+
+  try {
+    const smuDef = station.instruments.find((i) => i.id === station.wiring.sourceMeter);
+    if (!smuDef) throw new Error(`station wiring names source-meter "${station.wiring.sourceMeter}", which is not among its instruments`);
+    const needGen = protocol.needsGenerator(params);
+    const genWiring = station.wiring.pulseGenerator;
+    const genDef = genWiring ? station.instruments.find((i) => i.id === genWiring.instrument) : undefined;
+    if (needGen && !genDef) throw new ParamError(`${protocol.id} needs a pulse generator, but the station wires none`);
+
+    const bench: BenchInstruments = { smu: (await openInstrument(smuDef, sim)) as SourceMeter };
+    opened.push(bench.smu);
+    if (needGen && genDef) {
+      bench.generator = (await openInstrument(genDef, sim)) as PulseGenerator;
+      bench.generatorChannel = genWiring?.channel;
+      opened.push(bench.generator);
+    }
+    protocol.checkFeasible(params, bench);
+
+    for (const [inst, def] of [
+      [bench.smu, smuDef],
+      ...(bench.generator && genDef ? [[bench.generator, genDef] as const] : []),
+    ] as const) {
+      const idn = await inst.identify();
+      await inst.reset();
+      snapshots.push({ id: def.id, role: def.role, model: def.model, resource: def.resource, idn });
+    }
+
+    emit({ type: 'started', protocol: protocol.id, version: protocol.version, params, instruments: snapshots });
+    started = true;
+    await protocol.run(params, {
+      bench,
+      limits,
+      signal: controller.signal,
+      data: (chunk) => {
+        chunks.push(chunk);
+        emit({ type: 'data', chunk });
+      },
+      progress: (done, total, message) => {
+        emit({ type: 'progress', done, total, message });
+        if (controller.signal.aborted) throw new AbortedError('run');
+      },
+    });
+    if (controller.signal.aborted) throw new AbortedError('run');
+  } catch (e) {
+    if (e instanceof AbortedError || controller.signal.aborted) {
+      status = 'aborted';
+      reason = signalName ? `aborted by ${signalName}` : `aborted by the user${typeof req.signal?.reason === 'string' ? ` (${req.signal.reason})` : ''}`;
+    } else if (!started && (e instanceof ParamError || e instanceof SafetyError)) {
+      throw e;
+    } else {
+      status = 'failed';
+      reason = (e as Error).message;
+    }
+  } finally {
+    // Safe state first, whatever happened; each instrument separately so one failure cannot skip another.
+    for (const inst of opened) {
+      try {
+        await withTimeout(inst.safeOff(), SAFE_OFF_TIMEOUT_MS, `${inst.label} safe-off`);
+      } catch (e) {
+        reason += `; WARNING: could not confirm ${inst.label} is off: ${(e as Error).message}`;
+      }
+    }
+    for (const inst of opened) await inst.close().catch(() => undefined);
+    req.signal?.removeEventListener('abort', onOuterAbort);
+    if (req.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  if (!started) {
+    emit({ type: 'ended', status, reason });
+    return { status, reason, params, metrics: [], conditions: {}, instruments: snapshots };
+  }
+  const analysis = protocol.analyse(concatChunks(chunks), params);
+  emit({ type: 'metrics', metrics: analysis.metrics, conditions: analysis.conditions });
+  emit({ type: 'ended', status, reason });
+  return { status, reason, params, metrics: analysis.metrics, conditions: analysis.conditions, instruments: snapshots };
+}
+
+export function concatChunks(chunks: DataChunk[]): { channels: Record<string, number[]> } {
+  const channels: Record<string, number[]> = {};
+  for (const c of chunks) {
+    for (const [k, v] of Object.entries(c.channels)) {
+      const dst = (channels[k] ??= []);
+      for (const x of v) dst.push(x);
+    }
+  }
+  return { channels };
+}

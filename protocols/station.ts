@@ -1,0 +1,136 @@
+// A station is the bench in JSON: instruments (resource, model, role), wiring, safety
+// limits per device, and optionally the simulated bench's settings. Stored with every run.
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DRIVER_MODELS } from '../drivers/connect.ts';
+import { MemristorParamsSchema } from '../drivers/sim/dut/memristor.ts';
+import { parseResource } from '../drivers/transport/resource.ts';
+
+const ROLE_OF_MODEL = { keithley2450: 'source-meter', keysight33500b: 'pulse-generator' } as const;
+
+const InstrumentSchema = z.strictObject({
+  id: z.string().min(1),
+  model: z.enum(DRIVER_MODELS),
+  resource: z.string().min(1),
+  role: z.enum(['source-meter', 'pulse-generator']),
+  timeoutMs: z.number().int().positive().default(2000),
+});
+
+export const LimitsSchema = z.strictObject({
+  maxAbsVoltageV: z.number().positive().describe('largest |V| any source may apply to the device'),
+  maxAbsCurrentA: z.number().positive().describe('largest |I| the device may carry'),
+  complianceA: z.number().positive().describe('largest current limit a protocol may set'),
+  minPulseWidthS: z.number().positive().describe('shortest pulse the device may receive'),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
+export const StationSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    instruments: z.array(InstrumentSchema).min(1),
+    wiring: z.strictObject({
+      sourceMeter: z.string().describe('id of the SMU on the device terminal'),
+      terminal: z.string().default('top electrode'),
+      pulseGenerator: z
+        .strictObject({
+          instrument: z.string(),
+          channel: z.number().int().min(1),
+          trigger: z.literal('smu-digital-line-1').describe("the SMU's digital line 1 drives the generator's Ext Trig input"),
+        })
+        .optional(),
+    }),
+    limits: LimitsSchema,
+    deviceLimits: z.record(z.string(), LimitsSchema.partial()).default({}),
+    simulation: z
+      .strictObject({
+        seed: z.number().int().default(1),
+        deviceIndex: z.number().int().min(0).default(0),
+        device: MemristorParamsSchema.partial().strict().default({}),
+      })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    const ids = new Set<string>();
+    s.instruments.forEach((inst, i) => {
+      if (ids.has(inst.id)) ctx.addIssue({ code: 'custom', path: ['instruments', i, 'id'], message: `duplicate instrument id "${inst.id}"` });
+      ids.add(inst.id);
+      if (ROLE_OF_MODEL[inst.model] !== inst.role) {
+        ctx.addIssue({ code: 'custom', path: ['instruments', i, 'role'], message: `model ${inst.model} has role ${ROLE_OF_MODEL[inst.model]}, not ${inst.role}` });
+      }
+      try {
+        parseResource(inst.resource);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['instruments', i, 'resource'], message: (e as Error).message });
+      }
+    });
+    const byId = new Map(s.instruments.map((i) => [i.id, i]));
+    if (byId.get(s.wiring.sourceMeter)?.role !== 'source-meter') {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'sourceMeter'], message: `"${s.wiring.sourceMeter}" is not the id of a source-meter in instruments` });
+    }
+    const g = s.wiring.pulseGenerator;
+    if (g && byId.get(g.instrument)?.role !== 'pulse-generator') {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'pulseGenerator', 'instrument'], message: `"${g.instrument}" is not the id of a pulse-generator in instruments` });
+    }
+  });
+
+export type Station = z.infer<typeof StationSchema>;
+export type StationInstrument = Station['instruments'][number];
+
+export class StationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StationError';
+  }
+}
+
+export function parseStation(raw: unknown, source: string): Station {
+  const r = StationSchema.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+    throw new StationError(`station ${source} is invalid:\n  ${lines.join('\n  ')}`);
+  }
+  return r.data;
+}
+
+export function loadStationFile(path: string): Station {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StationError(`cannot read station file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new StationError(`station file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseStation(raw, `file ${path}`);
+}
+
+/** Safety limits for one device: the station's, tightened by any per-device entry. */
+export function limitsFor(station: Station, device: string): Limits {
+  return { ...station.limits, ...(station.deviceLimits[device] ?? {}) };
+}
+
+export function usesSimulator(station: Station): boolean {
+  return station.instruments.some((i) => parseResource(i.resource).kind === 'sim');
+}
+
+/** The built-in simulated bench used by the demo and by `run` without --station. */
+export function simulatedStation(overrides: { seed?: number; deviceIndex?: number } = {}): Station {
+  return parseStation(
+    {
+      name: 'Simulated bench (Keithley 2450 + Keysight 33522B, memristor model)',
+      instruments: [
+        { id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' },
+        { id: 'awg', model: 'keysight33500b', resource: 'SIM::keysight33500b', role: 'pulse-generator' },
+      ],
+      wiring: { sourceMeter: 'smu', terminal: 'top electrode', pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' } },
+      limits: { maxAbsVoltageV: 5, maxAbsCurrentA: 10e-3, complianceA: 1e-3, minPulseWidthS: 100e-9 },
+      simulation: { seed: overrides.seed ?? 1, deviceIndex: overrides.deviceIndex ?? 0 },
+    },
+    'built-in simulated station',
+  );
+}
