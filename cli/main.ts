@@ -8,8 +8,8 @@ import { NeuroProbeApp } from '../app/service.ts';
 import { SOFTWARE_VERSION } from '../app/version.ts';
 import { describeParams, parseAssignments } from '../protocols/params.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
-import type { RunEvent } from '../protocols/runner.ts';
-import { loadStationFile, simulatedStation } from '../protocols/station.ts';
+import { type RunEvent, prepareParams } from '../protocols/runner.ts';
+import { limitsFor, loadStationFile, simulatedStation } from '../protocols/station.ts';
 import { runDemo } from './demo.ts';
 import { serveSimulatedBench } from './sim.ts';
 import { ProgressLine } from './progress.ts';
@@ -58,6 +58,7 @@ export function buildProgram(): Command {
       const protocol = getProtocol(protocolId);
       const params = parseAssignments(protocol.params, o.set, protocol.id);
       const station = o.station ? loadStationFile(o.station) : simulatedStation();
+      prepareParams(protocol, params, limitsFor(station, o.device)); // refuse bad input before touching the database
       const app = new NeuroProbeApp(o.db);
       const progress = new ProgressLine();
       try {

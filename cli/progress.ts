@@ -1,7 +1,9 @@
-// A progress line on stderr: redrawn in place on a terminal, every 10 % otherwise.
+// A progress line on stderr: redrawn in place on a terminal; otherwise a line every
+// 10 % and at least every 5 s.
 
 export class ProgressLine {
   private lastDecile = -1;
+  private lastPrintMs = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
 
   update(done: number, total: number, message: string): void {
@@ -12,8 +14,9 @@ export class ProgressLine {
       process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)} %  ${message}\x1b[K`);
     } else {
       const decile = Math.floor(frac * 10);
-      if (decile !== this.lastDecile) {
+      if (decile !== this.lastDecile || Date.now() - this.lastPrintMs > 5000) {
         this.lastDecile = decile;
+        this.lastPrintMs = Date.now();
         process.stderr.write(`${(100 * frac).toFixed(0).padStart(3)} %  ${message}\n`);
       }
     }

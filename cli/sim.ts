@@ -7,17 +7,19 @@ export async function serveSimulatedBench(port: number, seed: number): Promise<v
   const bench = new SimBench({ seed });
   const smu = await serveInstrument(bench.smu, port);
   const gen = await serveInstrument(bench.generator, port === 0 ? 0 : port + 1);
+  // Listen for the stop signals before announcing readiness: a supervisor may signal
+  // as soon as it reads the announcement.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   process.stdout.write(
     `simulated bench (seed ${seed}) listening on 127.0.0.1:\n` +
       `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
       `Ctrl-C to stop.\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   bench.smu.forceOutputOff();
   bench.generator.forceOutputsOff();
   await Promise.all([smu.close(), gen.close()]);

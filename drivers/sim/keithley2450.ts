@@ -503,14 +503,17 @@ export class SimKeithley2450 extends ScpiInstrument {
         this.digitalMode.set(line, `${kind}:${dir}`);
       },
     });
-    this.on(':TRIGger:DIGital#:OUTPut:STIMulus', {
-      set: (a, sfx: Suffixes) => {
+    // Tektronix's own 2450 examples spell this node OUT, not the SCPI short form OUTP.
+    const stimulus = {
+      set: (a: string[], sfx: Suffixes) => {
         requireArgs(a, 1);
         const m = /^NOT(?:IFY)?(\d)$/i.exec(a[0].trim());
         if (!m) throw Errors.illegalValue(`digital output stimulus ${a[0]} (only NOTify<n> is simulated)`);
         this.digitalStimulus.set(sfx.DIGITAL ?? 1, Number(m[1]));
       },
-    });
+    };
+    this.on(':TRIGger:DIGital#:OUT:STIMulus', stimulus);
+    this.on(':TRIGger:DIGital#:OUTPut:STIMulus', stimulus);
   }
 
   private runTriggerModel(): void {

@@ -21,6 +21,9 @@ export class LoopbackTransport implements Transport {
 
   async read(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
     if (this.closed) throw new TransportError(`${this.resource}: read after close`, 'closed');
+    // Yield to the event loop as real I/O would, so signals, timers and aborts are
+    // serviced during long simulated runs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const r = this.replies.shift();
     // A simulated instrument answers synchronously, so an empty queue means it never will.
     if (r === undefined) throw new TransportError(`${this.instrument.model} at ${this.resource} did not answer within ${timeoutText(timeoutMs)}`, 'timeout');

@@ -95,8 +95,11 @@ export class Keysight33500B implements PulseGenerator {
     await this.scpi.query('*OPC?');
   }
 
+  /** Both outputs off, confirmed by querying them back. */
   async safeOff(): Promise<void> {
     await this.scpi.writeAll([':OUTP1 OFF', ':OUTP2 OFF']);
+    const states = (await this.scpi.query(':OUTP1?;:OUTP2?')).trim();
+    if (states !== '0;0') throw new DriverError(`${this.label}: outputs report "${states}" after :OUTP OFF`);
   }
 
   close(): Promise<void> {

@@ -180,8 +180,11 @@ export class Keithley2450 implements SourceMeter {
     return { currentA, voltageV, timeS };
   }
 
+  /** Stops the trigger model, sets 0 V, switches the output off and confirms it (the query also proves the commands were processed). */
   async safeOff(): Promise<void> {
     await this.scpi.writeAll([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF']);
+    const state = (await this.scpi.query(':OUTP?')).trim();
+    if (state !== '0') throw new DriverError(`${this.label}: output still reports "${state}" after :OUTP OFF`);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,144 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { NeuroProbeApp } from '../../app/service.ts';
+import { useTempDir } from '../helpers/temp.ts';
+
+const BIN = fileURLToPath(new URL('../../cli/neuroprobe.mjs', import.meta.url));
+const tempDir = useTempDir();
+const exec = promisify(execFile);
+
+async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', [BIN, ...args], { cwd, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got: ${text}; exit ${child.exitCode} ${child.signalCode}`)), 10_000);
+    child[stream]!.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (pattern.test(text)) {
+        clearTimeout(timer);
+        resolve(text);
+      }
+    });
+  });
+}
+
+describe('neuroprobe command', () => {
+  it('demo stores a run in ./neuroprobe.db and show --json prints the same card', async () => {
+    const dir = tempDir();
+    const demo = await cli(['demo'], dir);
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/Benchmark card — device SIM-D1, ltp-ltd v1\.0\.0, run 1 \(completed\)/);
+    expect(demo.stdout).toMatch(/nl\.lsq3:ltp\s+2\.\d+/);
+    expect(existsSync(join(dir, 'neuroprobe.db'))).toBe(true);
+
+    const shown = await cli(['show', '1', '--json'], dir);
+    expect(shown.code).toBe(0);
+    const card = JSON.parse(shown.stdout);
+    expect(card.schema).toBe('neuroprobe.benchmark-card');
+    const app = new NeuroProbeApp(join(dir, 'neuroprobe.db'), { mustExist: true });
+    expect(card).toEqual(JSON.parse(JSON.stringify(app.card(1))));
+    app.close();
+    expect(card.metrics.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining(['nl.lsq3', 'nl.neurosim-manual', 'dr.ratio', 'dr.percent', 'states.pulses', 'states.distinct', 'c2c.step_range', 'c2c.step_rel', 'cv.state']));
+
+    const runs = await cli(['runs'], dir);
+    expect(runs.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.0\.0\s+completed/m);
+    const csv = await cli(['export', '1', '--format', 'csv'], dir);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[2]).toBe('t_s [s],i_read_A [A],v_read_V [V],cycle [1],phase [1],pulse [1]');
+    expect(lines.length).toBe(3 + 1010);
+  });
+
+  it('run takes --set parameters and a station file', async () => {
+    const dir = tempDir();
+    const station = join(dir, 'st.json');
+    writeFileSync(
+      station,
+      JSON.stringify({
+        name: 'sim with a wider device',
+        instruments: [{ id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' }],
+        wiring: { sourceMeter: 'smu' },
+        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-6 },
+        simulation: { seed: 4, device: { gMaxS: 200e-6, pulsesToSpan: 40 } },
+      }),
+    );
+    const r = await cli(['run', 'ltp-ltd', '--station', station, '--set', 'cycles=2', '--set', 'pulsesPerTrain=40', '--json', '--db', 'x.db'], dir);
+    expect(r.code).toBe(0);
+    const card = JSON.parse(r.stdout);
+    expect(card.conditions.cycles).toBe(2);
+    expect(card.conditions.pulses_per_train).toBe(40);
+    const dr = card.metrics.find((m: { id: string; qualifier?: string }) => m.id === 'dr.ratio' && m.qualifier === 'ltp');
+    expect(dr.value).toBeGreaterThan(12); // Gmax/Gmin = 20 with this device
+  });
+
+  it('bad input gets one clear line and a non-zero exit, never a stack trace', async () => {
+    const dir = tempDir();
+    const cases: [string[], number, RegExp][] = [
+      [['run', 'ltp-ltd', '--set', 'cycles=abc'], 2, /cycles: "abc" is not a number/],
+      [['run', 'ltp-ltd', '--set', 'bogus=1'], 2, /unknown parameter "bogus" for ltp-ltd/],
+      [['run', 'ltp-ltd', '--set', 'pulsesPerTrain=1'], 2, /pulsesPerTrain = 1 pulses is below the minimum 4 pulses/],
+      [['run', 'ltp-ltd', '--set', 'depressionAmplitudeV=-9'], 2, /depressionAmplitudeV = -9 V exceeds the device limit/],
+      [['run', 'nosuch'], 1, /unknown protocol "nosuch"; available: ltp-ltd/],
+      [['run', 'ltp-ltd', '--station', 'missing.json'], 2, /cannot read station file missing.json: ENOENT/],
+      [['show', '1'], 1, /database neuroprobe.db does not exist/],
+      [['show', 'x1'], 2, /run id "x1" is not a positive whole number/],
+      [['export', '1', '--format', 'xml'], 1, /argument 'xml' is invalid/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).not.toMatch(/^\s+at /m);
+    }
+    await cli(['demo', '--db', 'd.db'], dir);
+    const unknownRun = await cli(['show', '9', '--db', 'd.db'], dir);
+    expect(unknownRun.code).toBe(1);
+    expect(unknownRun.stderr.trim()).toBe('neuroprobe: run 9 does not exist in this database (runs are 1..1)');
+    writeFileSync(join(dir, 'junk.db'), 'not sqlite at all, just some text that is long enough to matter'.repeat(4));
+    const junk = await cli(['runs', '--db', 'junk.db'], dir);
+    expect(junk.code).toBe(1);
+    expect(junk.stderr).toMatch(/cannot open database junk.db: file is not a database/);
+  });
+
+  it('sim serves the bench on loopback TCP and stops on SIGTERM', async () => {
+    const child = spawn('node', [BIN, 'sim', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const out = await waitFor(child, 'stdout', /Keysight 33522B\s+TCPIP0::127\.0\.0\.1::\d+::SOCKET/);
+      expect(out).toMatch(/Keithley 2450\s+TCPIP0::127\.0\.0\.1::\d+::SOCKET/);
+      const stopped = waitFor(child, 'stdout', /simulated bench stopped/);
+      child.kill('SIGTERM');
+      await stopped;
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('SIGINT during a run drives the outputs safe and stores the run as aborted', async () => {
+    const dir = tempDir();
+    const child = spawn('node', [BIN, 'run', 'ltp-ltd', '--set', 'cycles=100000', '--db', 'sig.db'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitFor(child, 'stderr', /running ltp-ltd v1\.0\.0 on SIM-D1/);
+    await new Promise((r) => setTimeout(r, 500));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const app = new NeuroProbeApp(join(dir, 'sig.db'), { mustExist: true });
+    const run = app.run(1);
+    app.close();
+    expect(run.status).toBe('aborted');
+    expect(run.endReason).toBe('aborted by SIGINT');
+    expect(run.samples).toBeGreaterThan(0);
+    expect(run.samples % 101).toBe(0);
+  });
+});

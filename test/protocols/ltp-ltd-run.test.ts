@@ -1,0 +1,216 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cardKey } from '../../analysis/card.ts';
+import { nlLabelFromA } from '../../analysis/exp-model.ts';
+import type { Metric } from '../../analysis/metric.ts';
+import { NeuroProbeApp } from '../../app/service.ts';
+import { simulatedDeviceReference } from '../../app/sim-reference.ts';
+import { ScpiError } from '../../drivers/scpi/command-tree.ts';
+import { SimBench } from '../../drivers/sim/bench.ts';
+import { serveInstrument } from '../../drivers/sim/tcp-server.ts';
+import { SafetyError } from '../../protocols/runner.ts';
+import { parseStation, simulatedStation } from '../../protocols/station.ts';
+import { useTempDir } from '../helpers/temp.ts';
+
+const tempDir = useTempDir();
+const apps: NeuroProbeApp[] = [];
+afterEach(() => {
+  while (apps.length) apps.pop()!.close();
+});
+function openApp(path = join(tempDir(), 'np.db')): NeuroProbeApp {
+  const app = new NeuroProbeApp(path);
+  apps.push(app);
+  return app;
+}
+function value(ms: Metric[], key: string): number {
+  const m = ms.find((x) => cardKey(x) === key);
+  if (!m || m.status !== 'value') throw new Error(`${key}: ${m?.status === 'missing' ? m.reason : 'absent'}`);
+  return m.value;
+}
+
+describe('LTP/LTD on the simulated bench, end to end', () => {
+  it('stores every raw sample; the card recomputed from them alone equals the stored card', async () => {
+    const dbPath = join(tempDir(), 'demo.db');
+    const station = simulatedStation();
+    let app = openApp(dbPath);
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: {}, station, device: 'D1' });
+    expect(r.outcome.status).toBe('completed');
+    expect(r.runId).toBe(1);
+    app.close();
+    apps.pop();
+
+    app = openApp(dbPath);
+    const run = app.run(1);
+    expect(run.status).toBe('completed');
+    expect(run.samples).toBe(5 * 2 * 101);
+    expect(run.instruments.map((i) => i.idn)).toEqual([expect.stringMatching(/MODEL 2450/)]);
+    const stored = app.card(1);
+    const recomputed = app.recomputeCard(1);
+    expect(recomputed.metrics.length).toBe(stored.metrics.length);
+    for (const m of stored.metrics) {
+      const again = recomputed.metrics.find((x) => cardKey(x) === cardKey(m))!;
+      expect(again.status, cardKey(m)).toBe(m.status);
+      if (m.status === 'value' && again.status === 'value') {
+        expect(again.value, cardKey(m)).toBe(m.value);
+        expect(again.stderr, cardKey(m)).toBe(m.stderr);
+      }
+    }
+
+    // The acceptance check of the foundation issue: labels within ±0.3 of the configured
+    // ones, DR within 5 % of the DR definition on the noise-free simulated curve.
+    const ref = await simulatedDeviceReference(station, 'D1', 'ltp-ltd', run.params);
+    expect(Math.abs(value(stored.metrics, 'nl.lsq3:ltp') - nlLabelFromA(0.5))).toBeLessThan(0.3);
+    expect(Math.abs(value(stored.metrics, 'nl.lsq3:ltd') - nlLabelFromA(-0.3))).toBeLessThan(0.3);
+    for (const k of ['dr.ratio:ltp', 'dr.ratio:ltd']) {
+      const truth = value(ref.noiseFreeMetrics, k);
+      expect(Math.abs(value(stored.metrics, k) - truth) / truth, k).toBeLessThan(0.05);
+    }
+  });
+
+  it('aborted mid-run: outputs end off at 0 V and the data taken so far is stored as aborted', async () => {
+    const app = openApp();
+    const sim = new SimBench({ seed: 1 });
+    const controller = new AbortController();
+    let trains = 0;
+    const r = await app.runProtocol({
+      protocolId: 'ltp-ltd',
+      params: { cycles: 4, pulseSource: 'generator' },
+      station: simulatedStation(),
+      device: 'D2',
+      sim,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress' && ++trains === 3) controller.abort('test');
+      },
+    });
+    expect(r.outcome.status).toBe('aborted');
+    expect(r.outcome.reason).toMatch(/aborted by the user/);
+    expect(sim.smu.isOutputOn).toBe(false);
+    expect(sim.smu.sourceLevelV).toBe(0);
+    expect(sim.generator.isOutputOn(1)).toBe(false);
+    expect(sim.smu.received.slice(-4)).toEqual([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF', ':OUTP?']);
+    const run = app.run(r.runId!);
+    expect(run.status).toBe('aborted');
+    expect(run.samples).toBe(3 * 101);
+    // One complete cycle was measured, so the card has LTP/LTD metrics from it.
+    expect(value(app.card(r.runId!).metrics, 'states.pulses')).toBe(100);
+  });
+
+  it('an instrument error mid-run fails the run with its text and still switches the outputs off', async () => {
+    const app = openApp();
+    const sim = new SimBench({ seed: 2 });
+    const original = sim.smu.handleMessage.bind(sim.smu);
+    let inits = 0;
+    sim.smu.handleMessage = (m: string) => {
+      const reply = original(m);
+      if (m === ':INIT' && ++inits === 4) sim.smu.pushError(new ScpiError(-200, 'Execution error; simulated fault'));
+      return reply;
+    };
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: {}, station: simulatedStation(), device: 'D3', sim });
+    expect(r.outcome.status).toBe('failed');
+    expect(r.outcome.reason).toMatch(/-200,"Execution error; simulated fault"/);
+    expect(sim.smu.received.slice(-4)).toEqual([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF', ':OUTP?']);
+    expect(sim.smu.isOutputOn).toBe(false);
+    expect(app.run(r.runId!).status).toBe('failed');
+    expect(app.run(r.runId!).endReason).toMatch(/simulated fault/);
+  });
+
+  it('refuses parameters outside the safety limits before any instrument command is sent', async () => {
+    const app = openApp();
+    const sim = new SimBench();
+    const station = simulatedStation();
+    const bad = app.runProtocol({ protocolId: 'ltp-ltd', params: { potentiationAmplitudeV: 6, complianceA: 5e-3 }, station, device: 'D4', sim });
+    await expect(bad).rejects.toThrow(SafetyError);
+    await expect(bad).rejects.toThrow(/potentiationAmplitudeV = 6 V exceeds the device limit \|V\| ≤ 5 V/);
+    await expect(bad).rejects.toThrow(/complianceA = 0.005 A exceeds the station's compliance limit 0.001 A/);
+    expect(sim.smu.received).toEqual([]);
+    expect(sim.generator.received).toEqual([]);
+    expect(app.runs()).toEqual([]);
+  });
+
+  it('applies the tighter per-device limit', async () => {
+    const app = openApp();
+    const sim = new SimBench();
+    const station = { ...simulatedStation(), deviceLimits: { 'W3-D17': { maxAbsVoltageV: 1.2 } } };
+    await expect(app.runProtocol({ protocolId: 'ltp-ltd', params: {}, station, device: 'W3-D17', sim })).rejects.toThrow(/≤ 1.2 V/);
+    expect(sim.smu.received).toEqual([]);
+  });
+
+  it('pulses from the generator, triggered by the SMU, give the same device behaviour', async () => {
+    const app = openApp();
+    const sim = new SimBench({ seed: 1 });
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { pulseSource: 'generator', cycles: 3 }, station: simulatedStation(), device: 'D5', sim });
+    expect(r.outcome.status).toBe('completed');
+    expect(sim.generator.received.some((m) => /BURS:NCYC 1/.test(m))).toBe(true);
+    expect(sim.smu.received.some((m) => /:TRIG:BLOC:NOT \d+, 1/.test(m))).toBe(true);
+    expect(Math.abs(value(r.outcome.metrics, 'nl.lsq3:ltp') - nlLabelFromA(0.5))).toBeLessThan(0.3);
+    expect(value(r.outcome.metrics, 'dr.ratio:ltp')).toBeGreaterThan(5);
+  });
+
+  it('runs over loopback TCP from a station file, like real LAN instruments', async () => {
+    const sim = new SimBench({ seed: 1 });
+    const smuServer = await serveInstrument(sim.smu, 0);
+    const genServer = await serveInstrument(sim.generator, 0);
+    try {
+      const station = parseStation(
+        {
+          name: 'loopback',
+          instruments: [
+            { id: 'smu', model: 'keithley2450', resource: `TCPIP0::127.0.0.1::${smuServer.port}::SOCKET`, role: 'source-meter' },
+            { id: 'awg', model: 'keysight33500b', resource: `TCPIP0::127.0.0.1::${genServer.port}::SOCKET`, role: 'pulse-generator' },
+          ],
+          wiring: { sourceMeter: 'smu', pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' } },
+          limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-7 },
+        },
+        'test',
+      );
+      const app = openApp();
+      const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2, pulseSource: 'generator' }, station, device: 'D6' });
+      expect(r.outcome.status).toBe('completed');
+      expect(app.run(r.runId!).instruments.map((i) => i.resource)).toEqual([
+        `TCPIP0::127.0.0.1::${genServer.port}::SOCKET`,
+        `TCPIP0::127.0.0.1::${smuServer.port}::SOCKET`,
+      ]);
+      expect(value(r.outcome.metrics, 'dr.ratio:ltp')).toBeGreaterThan(5);
+      expect(sim.smu.isOutputOn).toBe(false);
+      expect(sim.generator.isOutputOn(1)).toBe(false);
+    } finally {
+      await smuServer.close();
+      await genServer.close();
+    }
+  });
+
+  it('a refused connection fails before the run starts, naming the resource', async () => {
+    const app = openApp();
+    const station = parseStation(
+      {
+        name: 'nothing there',
+        instruments: [{ id: 'smu', model: 'keithley2450', resource: 'TCPIP0::127.0.0.1::1::SOCKET', role: 'source-meter' }],
+        wiring: { sourceMeter: 'smu' },
+        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-7 },
+      },
+      'test',
+    );
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: {}, station, device: 'D7' });
+    expect(r.runId).toBeNull();
+    expect(r.outcome.status).toBe('failed');
+    expect(r.outcome.reason).toMatch(/TCPIP0::127.0.0.1::1::SOCKET: connection refused/);
+  });
+});
+
+describe('station files', () => {
+  it('name the field that is wrong', () => {
+    expect(() => parseStation({ name: 'x', instruments: [], wiring: { sourceMeter: 'smu' }, limits: {} }, 'file s.json')).toThrow(/station file s.json is invalid:[\s\S]*instruments: /);
+    const base = {
+      name: 'x',
+      instruments: [{ id: 'smu', model: 'keithley2450', resource: 'TCPIP0::h::5025::SOCKET', role: 'pulse-generator' }],
+      wiring: { sourceMeter: 'smu' },
+      limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: -1 },
+    };
+    expect(() => parseStation(base, 'f')).toThrow(/instruments\.0\.role: model keithley2450 has role source-meter, not pulse-generator/);
+    expect(() => parseStation(base, 'f')).toThrow(/limits\.minPulseWidthS: /);
+    expect(() => parseStation({ ...base, instruments: [{ ...base.instruments[0], role: 'source-meter', resource: 'TCPIP0::h::x::SOCKET' }] }, 'f')).toThrow(
+      /instruments\.0\.resource: resource string "TCPIP0::h::x::SOCKET": port "x"/,
+    );
+  });
+});
