@@ -35,11 +35,18 @@ export interface RecorderOptions {
 interface Pending {
   channelId: number;
   seq: number;
+  /** Samples already handed to a chunk (stored or queued). */
   written: number;
-  buffer: number[];
+  /** The chunk being filled. */
+  buf: Float64Array;
+  fill: number;
+  /** Full chunks waiting for the next transaction. */
+  queued: { seq: number; first: number; n: number; data: Buffer }[];
 }
 
 const now = () => new Date().toISOString();
+/** Bound on sealed-but-unwritten chunk bytes between time-based flushes. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 export function ensureDevice(db: Db, name: string): number {
   db.prepare('INSERT INTO devices (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, now());
@@ -88,6 +95,7 @@ export class RunRecorder {
   private readonly pending = new Map<string, Pending>();
   private events: { tS: number; kind: string; data?: Record<string, unknown> }[] = [];
   private lastFlush = Date.now();
+  private queuedBytes = 0;
   private readonly chunkSamples: number;
   private readonly flushIntervalMs: number;
   private readonly insertChunk;
@@ -99,7 +107,7 @@ export class RunRecorder {
     run: NewRun,
     opts: RecorderOptions = {},
   ) {
-    this.chunkSamples = opts.chunkSamples ?? 4096;
+    this.chunkSamples = opts.chunkSamples ?? 8000;
     this.flushIntervalMs = opts.flushIntervalMs ?? 500;
     this.insertChunk = db.prepare('INSERT INTO chunks (channel_id, seq, first_index, n, data) VALUES (?, ?, ?, ?, ?)');
     this.insertEvent = db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)');
@@ -118,7 +126,7 @@ export class RunRecorder {
       const insCh = db.prepare('INSERT INTO channels (run_id, name, unit, description) VALUES (?, ?, ?, ?)');
       for (const c of run.channels) {
         const id = Number(insCh.run(runId, c.name, c.unit, c.description).lastInsertRowid);
-        this.pending.set(c.name, { channelId: id, seq: 0, written: 0, buffer: [] });
+        this.pending.set(c.name, { channelId: id, seq: 0, written: 0, buf: new Float64Array(this.chunkSamples), fill: 0, queued: [] });
       }
       return runId;
     })();
@@ -129,29 +137,41 @@ export class RunRecorder {
     for (const [name, values] of Object.entries(channels)) {
       const p = this.pending.get(name);
       if (!p) throw new Error(`run ${this.runId} has no channel "${name}"`);
-      for (let i = 0; i < values.length; i++) p.buffer.push(values[i]);
+      let i = 0;
+      while (i < values.length) {
+        const take = Math.min(values.length - i, this.chunkSamples - p.fill);
+        for (let j = 0; j < take; j++) p.buf[p.fill + j] = values[i + j];
+        p.fill += take;
+        i += take;
+        if (p.fill === this.chunkSamples) this.seal(p);
+      }
     }
     for (const e of events) this.events.push(e);
     if (Date.now() - this.lastFlush >= this.flushIntervalMs) this.flush(true);
-    else if ([...this.pending.values()].some((p) => p.buffer.length >= this.chunkSamples)) this.flush(false);
+    else if (this.queuedBytes >= MAX_QUEUED_BYTES) this.flush(false);
   }
 
-  /** Writes full chunks (and, with `all`, the partial tail of every channel) in one transaction. */
+  /** Turns the chunk being filled into a queued BLOB (little-endian float64). */
+  private seal(p: Pending): void {
+    const data = encodeFloat64LE(p.buf, 0, p.fill);
+    p.queued.push({ seq: p.seq++, first: p.written, n: p.fill, data });
+    p.written += p.fill;
+    this.queuedBytes += data.length;
+    p.fill = 0;
+  }
+
+  /** Writes queued chunks (and, with `all`, the partial chunk of every channel) in one transaction. */
   flush(all = true): void {
     this.db.transaction(() => {
       for (const p of this.pending.values()) {
-        let off = 0;
-        while (p.buffer.length - off >= this.chunkSamples || (all && p.buffer.length - off > 0)) {
-          const n = Math.min(this.chunkSamples, p.buffer.length - off);
-          this.insertChunk.run(p.channelId, p.seq++, p.written, n, encodeFloat64LE(p.buffer, off, off + n));
-          p.written += n;
-          off += n;
-        }
-        if (off > 0) p.buffer.splice(0, off);
+        if (all && p.fill > 0) this.seal(p);
+        for (const c of p.queued) this.insertChunk.run(p.channelId, c.seq, c.first, c.n, c.data);
+        p.queued = [];
       }
       for (const e of this.events) this.insertEvent.run(this.runId, e.tS, e.kind, e.data ? JSON.stringify(e.data) : null);
       this.events = [];
     })();
+    this.queuedBytes = 0;
     this.lastFlush = Date.now();
   }
 

@@ -47,14 +47,17 @@ export const MIGRATIONS: string[] = [
     description TEXT NOT NULL,
     UNIQUE (run_id, name)
   );
+  -- A rowid table on purpose: its leaf pages hold a 64 000-byte BLOB locally with
+  -- 64 KiB pages, where a WITHOUT ROWID (index b-tree) row would spill to overflow pages.
   CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
     channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     first_index INTEGER NOT NULL,
     n INTEGER NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (channel_id, seq)
-  ) WITHOUT ROWID;
+    UNIQUE (channel_id, seq)
+  );
   CREATE TABLE events (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
