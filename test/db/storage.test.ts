@@ -74,14 +74,16 @@ describe('run recorder', () => {
   it('marks a run left running by a crash as interrupted at next open, keeping what was flushed', () => {
     const path = join(tempDir(), 'crash.db');
     const db = openDatabase(path);
-    const rec = new RunRecorder(db, newRun(['x']), { chunkSamples: 4, flushIntervalMs: 1e9 });
-    rec.append({ x: [1, 2, 3, 4, 5, 6] }); // one full chunk is written, two samples wait in memory
+    // Flush window 0: every append is committed before append returns.
+    const rec = new RunRecorder(db, newRun(['x']), { chunkSamples: 4, flushIntervalMs: 0 });
+    rec.append({ x: [1, 2, 3, 4, 5, 6] });
+    rec.append({ x: [7] });
     db.close(); // the process "dies" without finish()
     const again = openDatabase(path);
     const r = getRun(again, rec.runId);
     expect(r.status).toBe('interrupted');
     expect(r.endReason).toMatch(/process ended before the run finished/);
-    expect(Array.from(readChannel(again, rec.runId, 'x'))).toEqual([1, 2, 3, 4]);
+    expect(Array.from(readChannel(again, rec.runId, 'x'))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     again.close();
   });
 
