@@ -7,23 +7,12 @@ import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, exportRunCsv, exportRunJson } from '../db/export.ts';
 import { type RunRecord, type RunSummary, getRun, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
 import { RunRecorder } from '../db/recorder.ts';
-import type { SimBench } from '../drivers/sim/bench.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
-import { type RunEvent, type RunOutcome, runProtocol } from '../protocols/runner.ts';
-import type { Station } from '../protocols/station.ts';
+import { type RunOutcome, type RunRequest, runProtocol } from '../protocols/runner.ts';
 import { SOFTWARE_VERSION } from './version.ts';
 
-export interface StartRun {
-  protocolId: string;
-  params: Record<string, unknown>;
-  station: Station;
-  device: string;
-  onEvent?: (e: RunEvent) => void;
-  signal?: AbortSignal;
-  handleSignals?: boolean;
-  sim?: SimBench;
-}
+export type StartRun = Omit<RunRequest, 'protocol'> & { protocolId: string };
 
 export interface RunResult {
   /** Null when the run failed before it started (nothing was stored). */

@@ -4,6 +4,11 @@
 import type { Transport } from '../transport/transport.ts';
 import { DriverError, InstrumentError } from './errors.ts';
 
+/** A number as sent to an instrument: 12 significant digits, no float noise (0.1 + 0.2 → 0.3). */
+export function scpiNumber(v: number): string {
+  return Number(v.toPrecision(12)).toString();
+}
+
 /** Parses one SCPI numeric reply; 9.9e37 (overflow / no value) becomes NaN. */
 export function parseScpiNumber(reply: string, what: string, label: string): number {
   const v = Number(reply.trim());

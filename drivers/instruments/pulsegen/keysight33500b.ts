@@ -8,7 +8,7 @@
 
 import { DriverError, checkRange } from '../errors.ts';
 import type { PulseGenCapabilities, PulseGenerator, PulseSetup } from '../roles.ts';
-import { ScpiSession } from '../scpi-session.ts';
+import { ScpiSession, scpiNumber } from '../scpi-session.ts';
 import type { Transport } from '../../transport/transport.ts';
 
 export const KEYSIGHT_33500B_CAPABILITIES: PulseGenCapabilities = {
@@ -19,10 +19,6 @@ export const KEYSIGHT_33500B_CAPABILITIES: PulseGenCapabilities = {
   periodRangeS: [33e-9, 1e6],
   maxBurstCount: 1e8,
 };
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(12)).toString();
-}
 
 export class Keysight33500B implements PulseGenerator {
   readonly role = 'pulse-generator' as const;
@@ -71,9 +67,9 @@ export class Keysight33500B implements PulseGenerator {
     const [newHigh, newLow] = s.amplitudeV > 0 ? [s.amplitudeV, 0] : [0, s.amplitudeV];
     const timing =
       s.periodS > width
-        ? [`${src}:FUNC:PULS:PER ${fmt(s.periodS)}`, `${src}:FUNC:PULS:WIDT ${fmt(s.widthS)}`]
-        : [`${src}:FUNC:PULS:WIDT ${fmt(s.widthS)}`, `${src}:FUNC:PULS:PER ${fmt(s.periodS)}`];
-    const levels = newLow >= high ? [`${src}:VOLT:HIGH ${fmt(newHigh)}`, `${src}:VOLT:LOW ${fmt(newLow)}`] : [`${src}:VOLT:LOW ${fmt(newLow)}`, `${src}:VOLT:HIGH ${fmt(newHigh)}`];
+        ? [`${src}:FUNC:PULS:PER ${scpiNumber(s.periodS)}`, `${src}:FUNC:PULS:WIDT ${scpiNumber(s.widthS)}`]
+        : [`${src}:FUNC:PULS:WIDT ${scpiNumber(s.widthS)}`, `${src}:FUNC:PULS:PER ${scpiNumber(s.periodS)}`];
+    const levels = newLow >= high ? [`${src}:VOLT:HIGH ${scpiNumber(newHigh)}`, `${src}:VOLT:LOW ${scpiNumber(newLow)}`] : [`${src}:VOLT:LOW ${scpiNumber(newLow)}`, `${src}:VOLT:HIGH ${scpiNumber(newHigh)}`];
     await this.scpi.writeAll([
       `:OUTP${ch} OFF`,
       `${src}:FUNC PULS`,

@@ -8,7 +8,7 @@
 
 import { AbortedError, DriverError, checkRange } from '../errors.ts';
 import type { SmuCapabilities, SourceMeter } from '../roles.ts';
-import { ScpiSession, parseScpiNumbers } from '../scpi-session.ts';
+import { ScpiSession, parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
 import { type Segment, type TrainProgram, type TrainReadings, measurementsIn, programDurationS, programLevels } from '../waveform.ts';
 import type { Transport } from '../../transport/transport.ts';
 
@@ -32,10 +32,6 @@ export const KEITHLEY_2450_CAPABILITIES: SmuCapabilities = {
 
 function smallestRange(value: number, ranges: number[]): number {
   return ranges.find((r) => Math.abs(value) <= r) ?? ranges[ranges.length - 1];
-}
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(12)).toString();
 }
 
 export class Keithley2450 implements SourceMeter {
@@ -97,14 +93,14 @@ export class Keithley2450 implements SourceMeter {
       ':SOUR:FUNC VOLT',
       ':SOUR:VOLT 0',
       `:SOUR:VOLT:RANG ${vRange}`,
-      `:SOUR:VOLT:ILIM ${fmt(p.limitA)}`,
+      `:SOUR:VOLT:ILIM ${scpiNumber(p.limitA)}`,
       ':SENS:FUNC "CURR"',
-      `:SENS:CURR:NPLC ${fmt(p.nplc)}`,
+      `:SENS:CURR:NPLC ${scpiNumber(p.nplc)}`,
       p.measureRangeA !== undefined ? `:SENS:CURR:RANG ${smallestRange(p.measureRangeA, I_RANGES)}` : ':SENS:CURR:RANG:AUTO ON',
     ];
     if (this.listCreated) cmds.push(`:SOUR:CONF:LIST:DEL "${LIST}"`);
     cmds.push(`:SOUR:CONF:LIST:CRE "${LIST}"`);
-    for (const v of levels) cmds.push(`:SOUR:VOLT ${fmt(v)};:SOUR:CONF:LIST:STOR "${LIST}"`);
+    for (const v of levels) cmds.push(`:SOUR:VOLT ${scpiNumber(v)};:SOUR:CONF:LIST:STOR "${LIST}"`);
     cmds.push(':SOUR:VOLT 0');
     const segments = [...p.prologue, ...p.unit];
     if (segments.some((s) => s.triggerOut)) cmds.push(':DIG:LINE1:MODE TRIG, OUT', ':TRIG:DIG1:OUT:STIM NOT1');
@@ -116,7 +112,7 @@ export class Keithley2450 implements SourceMeter {
     const emit = (s: Segment, index: number) => {
       cmds.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${index}`);
       if (s.triggerOut) cmds.push(`:TRIG:BLOC:NOT ${blk++}, 1`);
-      if (s.durationS > 0) cmds.push(`:TRIG:BLOC:DEL:CONS ${blk++}, ${fmt(s.durationS)}`);
+      if (s.durationS > 0) cmds.push(`:TRIG:BLOC:DEL:CONS ${blk++}, ${scpiNumber(s.durationS)}`);
       if (s.measure) cmds.push(`:TRIG:BLOC:MEAS ${blk++}, ${BUFFER}`);
     };
     p.prologue.forEach((s, i) => emit(s, i + 1));
