@@ -23,9 +23,12 @@ export function buildCard(args: Omit<BenchmarkCard, 'schema' | 'schemaVersion'>)
   return { schema: CARD_SCHEMA, schemaVersion: CARD_SCHEMA_VERSION, ...args };
 }
 
-/** Metric identity on a card: definition id, qualifier and convention. */
+/**
+ * Metric identity on a card: definition id and qualifier, plus `:magnitude` for the
+ * magnitude-only NL variant (the one metric reported under two conventions at once).
+ */
 export function cardKey(m: Metric): string {
-  return m.convention && m.convention !== 'signed' ? `${metricKey(m)}:${m.convention}` : metricKey(m);
+  return m.convention === 'magnitude' ? `${metricKey(m)}:magnitude` : metricKey(m);
 }
 
 export function formatNumber(v: number, digits = 4): string {

@@ -11,6 +11,17 @@ export function yNu(x: number, nu: number): number {
   return Math.expm1(-nu * x) / Math.expm1(-nu);
 }
 
+/** Fills out[k] = y(x[k]; ν) — the hot loop of the fits, with the denominator hoisted. */
+export function fillY(x: ArrayLike<number>, nu: number, out: Float64Array): Float64Array {
+  if (Math.abs(nu) < SMALL_NU) {
+    for (let k = 0; k < out.length; k++) out[k] = x[k] + (nu / 2) * x[k] * (1 - x[k]);
+  } else {
+    const inv = 1 / Math.expm1(-nu);
+    for (let k = 0; k < out.length; k++) out[k] = Math.expm1(-nu * x[k]) * inv;
+  }
+  return out;
+}
+
 /** Inverse of yNu on [0, 1]: the position x at which the normalised curve reaches y. */
 export function xOfY(y: number, nu: number): number {
   const yc = Math.min(1, Math.max(0, y));

@@ -46,7 +46,9 @@ export function present(
   if (!Number.isFinite(value)) {
     return missing(base, `computed value is not finite (${value})`);
   }
-  return { ...base, status: 'value', value };
+  // An uncertainty that could not be computed is left out rather than stored as NaN.
+  const { stderr, ...rest } = base;
+  return { ...rest, ...(stderr !== undefined && Number.isFinite(stderr) ? { stderr } : {}), status: 'value', value };
 }
 
 export function missing(base: Omit<MetricBase, never> & Partial<PresentMetric>, reason: string): MissingMetric {

@@ -12,7 +12,8 @@ export interface Minimum {
 
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
-export function minimize1d(f: (x: number) => number, grid: readonly number[], tol = 1e-10): Minimum {
+/** `refine` (default f) is used for the golden-section phase, e.g. a slower but more accurate objective. */
+export function minimize1d(f: (x: number) => number, grid: readonly number[], tol = 1e-10, refine: (x: number) => number = f): Minimum {
   let best = -1;
   let bestF = Infinity;
   for (let i = 0; i < grid.length; i++) {
@@ -28,26 +29,27 @@ export function minimize1d(f: (x: number) => number, grid: readonly number[], to
   let b = grid[Math.min(grid.length - 1, best + 1)];
   let c = b - GOLDEN * (b - a);
   let d = a + GOLDEN * (b - a);
-  let fc = f(c);
-  let fd = f(d);
+  let fc = refine(c);
+  let fd = refine(d);
+  const bestRefined = refine(grid[best]);
   for (let i = 0; i < 200 && Math.abs(b - a) > tol * Math.max(1, Math.abs(c)); i++) {
     if (fc < fd) {
       b = d;
       d = c;
       fd = fc;
       c = b - GOLDEN * (b - a);
-      fc = f(c);
+      fc = refine(c);
     } else {
       a = c;
       c = d;
       fc = fd;
       d = a + GOLDEN * (b - a);
-      fd = f(d);
+      fd = refine(d);
     }
   }
   const x = (a + b) / 2;
-  const fx = f(x);
-  return fx <= bestF ? { x, f: fx, atBound } : { x: grid[best], f: bestF, atBound };
+  const fx = refine(x);
+  return fx <= bestRefined ? { x, f: fx, atBound } : { x: grid[best], f: bestRefined, atBound };
 }
 
 /** 0 and ±10^p for p on an even grid: resolves both nearly linear and very steep curves. */

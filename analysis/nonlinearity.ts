@@ -3,13 +3,14 @@
 // problem is linear in (G_start, ΔG), so we solve it in closed form and search ν alone
 // (variable projection): exact for the linear part, no starting guess to get wrong.
 
-import { dyDnu, nlLabelFromNu, yNu } from './exp-model.ts';
+import { dyDnu, fillY, nlLabelFromNu, yNu } from './exp-model.ts';
 import { minimize1d, symmetricLogGrid } from './minimize.ts';
 
 export const MIN_FIT_POINTS = 5;
 /** |ν| beyond this is a step function for any practical pulse count (NL label > 9.5). */
 export const NU_SEARCH_MAX = 300;
-const NU_GRID = symmetricLogGrid(1e-3, NU_SEARCH_MAX, 90);
+// 30 points a side locate the basin; golden-section search then pins the minimum.
+const NU_GRID = symmetricLogGrid(1e-3, NU_SEARCH_MAX, 30);
 
 export type FitOutcome<T> = { ok: true; fit: T } | { ok: false; reason: string };
 
@@ -46,8 +47,39 @@ function checkCurve(g: readonly number[]): string | null {
   return null;
 }
 
+/**
+ * SSE of the best (G_start, ΔG) for a given ν, as a function of ν: one allocation-free
+ * pass per call over centred, scaled data (the shape of the curve is all ν changes).
+ */
+function profileSse(g: readonly number[], x: readonly number[]): (nu: number) => number {
+  const m = g.length;
+  let mean = 0;
+  for (const v of g) mean += v / m;
+  let scale = 0;
+  for (const v of g) scale = Math.max(scale, Math.abs(v - mean));
+  const gc = Float64Array.from(g, (v) => (v - mean) / scale);
+  let sgg = 0;
+  for (const v of gc) sgg += v * v;
+  const yBuf = new Float64Array(m);
+  return (nu: number) => {
+    fillY(x, nu, yBuf);
+    let sy = 0;
+    let syy = 0;
+    let syg = 0;
+    for (let k = 0; k < m; k++) {
+      const y = yBuf[k];
+      sy += y;
+      syy += y * y;
+      syg += y * gc[k];
+    }
+    const vyy = syy - (sy * sy) / m;
+    const sse = vyy > 0 ? sgg - (syg * syg) / vyy : sgg; // Σgc = 0, so the cross term needs no correction
+    return Math.max(0, sse) * scale * scale;
+  };
+}
+
 /** Linear least squares of g ≈ a + b·y for given y; returns the SSE too. */
-function linearPart(g: readonly number[], y: readonly number[]): { a: number; b: number; sse: number } {
+function linearPart(g: readonly number[], y: ArrayLike<number>): { a: number; b: number; sse: number } {
   const m = g.length;
   let sy = 0;
   let sg = 0;
@@ -89,8 +121,13 @@ export function fitLsq3(g: readonly number[]): FitOutcome<ExpFit> {
   const bad = checkCurve(g);
   if (bad) return { ok: false, reason: bad };
   const x = positions(g.length);
-  const sseAt = (nu: number) => linearPart(g, x.map((xk) => yNu(xk, nu))).sse;
-  const best = minimize1d(sseAt, NU_GRID);
+  // Fast one-pass SSE to find the basin; exact residuals to pin the minimum (the one-pass
+  // form loses precision to cancellation when the fit is nearly perfect).
+  const scratch = new Float64Array(g.length);
+  const exactSse = (nu: number) => {
+    return linearPart(g, fillY(x, nu, scratch)).sse;
+  };
+  const best = minimize1d(profileSse(g, x), NU_GRID, 1e-10, exactSse);
   if (!Number.isFinite(best.x)) return { ok: false, reason: 'fit did not converge' };
   if (best.atBound && Math.abs(best.x) >= NU_SEARCH_MAX * 0.999) {
     return { ok: false, reason: `fit did not converge: curve steeper than the model resolves (|1/A| ≥ ${NU_SEARCH_MAX})` };

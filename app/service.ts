@@ -1,8 +1,14 @@
 // The application service: one typed API over protocols, storage and analysis, used by
 // the CLI (and later by the Electron main process and the local web server).
 
-import { type BenchmarkCard, buildCard } from '../analysis/card.ts';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { BenchmarkCard } from '../analysis/card.ts';
+import { comparisonMarkdown, renderCardHtml, renderCardMarkdown } from '../analysis/card-render.ts';
+import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
+import { type ImportOptions, importCsv } from './import/import-run.ts';
+import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, exportRunCsv, exportRunJson } from '../db/export.ts';
 import { type RunRecord, type RunSummary, getRun, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
@@ -79,36 +85,49 @@ export class NeuroProbeApp {
     return getRun(this.db, runId);
   }
 
-  /** The card from the metrics stored with the run. */
+  /** The card from the metrics stored with the run (the newest analysis). */
   card(runId: number): BenchmarkCard {
     const run = getRun(this.db, runId);
     const { analysisVersion, metrics } = readMetrics(this.db, runId);
-    const conditions = metrics[0]?.conditions ?? {};
-    return buildCard({
-      device: run.device,
-      protocol: { id: run.protocolId, version: run.protocolVersion },
-      runIds: [run.id],
-      runStatus: run.status,
-      analysisVersion: analysisVersion ?? 'none',
-      conditions,
-      metrics,
-    });
+    return cardOf(run, metrics, analysisVersion ?? 'none');
   }
 
   /** The card recomputed from the stored raw samples alone (nothing is written). */
-  recomputeCard(runId: number): BenchmarkCard {
+  recomputeCard(runId: number, options: AnalysisOptions = {}): BenchmarkCard {
     const run = getRun(this.db, runId);
-    const protocol = getProtocol(run.protocolId);
-    const { metrics, conditions } = protocol.analyse({ channels: readAllChannels(this.db, runId) }, run.params);
-    return buildCard({
-      device: run.device,
-      protocol: { id: run.protocolId, version: run.protocolVersion },
-      runIds: [run.id],
-      runStatus: run.status,
-      analysisVersion: ANALYSIS_VERSION,
-      conditions,
-      metrics,
-    });
+    const { metrics } = analyseRun(run, { channels: readAllChannels(this.db, runId) }, options);
+    return cardOf(run, metrics, optionsVersion(options));
+  }
+
+  /** Re-analyses stored raw data with options and stores the metrics beside the old ones. */
+  analyze(runId: number, options: AnalysisOptions = {}): BenchmarkCard {
+    return reanalyseAndStore(this.db, runId, options);
+  }
+
+  cardMarkdown(runId: number): string {
+    return renderCardMarkdown(this.card(runId));
+  }
+
+  /** Self-contained HTML: plotly is inlined so the file opens anywhere, offline. */
+  cardHtml(runId: number): string {
+    const plotly = readFileSync(createRequire(import.meta.url).resolve('plotly.js-dist-min'), 'utf8');
+    return renderCardHtml(this.card(runId), cardFigures(this.db, runId), plotly);
+  }
+
+  compare(runIds: number[], withReference: boolean): string {
+    return comparisonMarkdown(
+      runIds.map((id) => this.card(id)),
+      withReference ? TABLE3_REFERENCE : [],
+    );
+  }
+
+  exportModel(runId: number, target: ModelTarget): Record<string, unknown> {
+    return exportDeviceModel(this.db, runId, target);
+  }
+
+  importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard } {
+    const { runId } = importCsv(this.db, path, opts);
+    return { runId, card: this.card(runId) };
   }
 
   exportRun(runId: number, format: ExportFormat): string {

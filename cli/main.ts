@@ -11,6 +11,8 @@ import { getProtocol, listProtocols } from '../protocols/registry.ts';
 import { type RunEvent, prepareParams } from '../protocols/runner.ts';
 import { limitsFor, loadStationFile, simulatedStation } from '../protocols/station.ts';
 import { runDemo } from './demo.ts';
+import { ANALYSIS_OPTIONS } from '../app/stored-analysis.ts';
+import { IMPORT_KINDS } from '../protocols/imported.ts';
 import { serveSimulatedBench } from './sim.ts';
 import { ProgressLine } from './progress.ts';
 import { formatRunsTable } from './tables.ts';
@@ -130,6 +132,138 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('import')
+    .description('store a CSV of existing measurements as a run, analysed like measured data')
+    .argument('<file>', 'CSV or TSV file (comment lines start with #; an optional header row)')
+    .requiredOption('--as <kind>', `what the data is: ${IMPORT_KINDS.join('|')}`)
+    .option('--columns <roles>', 'comma-separated role of each column, e.g. ltp,ltd or cycle,phase,pulse,value or dt_s,dw_percent (skip ignores a column)')
+    .option('--read-voltage <V>', 'read voltage of LTP/LTD currents (G = I / V)')
+    .addOption(new Option('--quantity <q>', 'what LTP/LTD values are').choices(['conductance', 'current', 'weight']))
+    .option('--g-before <S>', 'retention: conductance before programming')
+    .option('--dark <A>', 'polarization: dark current when there is no dark column')
+    .option('--device <name>', 'device name (default: the file name)')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .option('--json', 'print the card as JSON')
+    .action((file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; device?: string; db: string; json?: boolean }) => {
+      const num = (flag: string, v: string | undefined) => {
+        if (v === undefined) return undefined;
+        const x = Number(v);
+        if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${flag} "${v}" is not a number`);
+        return x;
+      };
+      const app = new NeuroProbeApp(o.db);
+      try {
+        const r = app.importCsv(file, {
+          as: o.as,
+          columns: o.columns,
+          readVoltageV: num('--read-voltage', o.readVoltage),
+          quantity: o.quantity,
+          gBeforeS: num('--g-before', o.gBefore),
+          darkA: num('--dark', o.dark),
+          device: o.device,
+        });
+        process.stderr.write(`imported ${file} as run ${r.runId} (${o.as}) into ${o.db}\n`);
+        process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('analyze')
+    .description('re-analyse a run from its stored raw samples and store the new metrics beside the old')
+    .argument('<run>', 'run id')
+    .option('--set <option=value>', `analysis option (repeatable): ${Object.keys(ANALYSIS_OPTIONS).join(', ')}`, collect, [])
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .option('--json', 'print the card as JSON')
+    .action((runArg: string, o: { set: string[]; db: string; json?: boolean }) => {
+      const id = parseRunId(runArg);
+      const options: Record<string, number> = {};
+      for (const a of o.set) {
+        const [k, v] = a.split('=');
+        if (!k || v === undefined || !Number.isFinite(Number(v)) || v.trim() === '') throw new UsageError(`--set "${a}": expected option=number, e.g. skipCycles=1`);
+        options[k.trim()] = Number(v);
+      }
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        const card = app.analyze(id, options);
+        process.stderr.write(`run ${id} re-analysed (analysis ${card.analysisVersion}); metrics stored\n`);
+        process.stdout.write((o.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('card')
+    .description('render benchmark cards as Markdown, self-contained HTML (with plots), JSON or text')
+    .argument('<runs...>', 'run ids')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json', 'text']).default('md'))
+    .option('--out <file>', 'write to a file (HTML with several runs: one file per run, <file> with -<run> before the extension)')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action((runArgs: string[], o: { format: 'md' | 'html' | 'json' | 'text'; out?: string; db: string }) => {
+      const ids = runArgs.map(parseRunId);
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        const render = (id: number) =>
+          o.format === 'html' ? app.cardHtml(id) : o.format === 'json' ? JSON.stringify(app.card(id), null, 2) + '\n' : o.format === 'md' ? app.cardMarkdown(id) : renderCardText(app.card(id)) + '\n';
+        if (o.format === 'html' && ids.length > 1) {
+          const base = o.out ?? 'card.html';
+          for (const id of ids) {
+            const f = base.replace(/(\.html?)?$/i, `-${id}$1`);
+            writeFileSync(f, render(id));
+            process.stderr.write(`wrote ${f}\n`);
+          }
+          return;
+        }
+        const text = ids.map(render).join(o.format === 'json' ? '' : '\n');
+        if (o.out) {
+          writeFileSync(o.out, text);
+          process.stderr.write(`wrote ${o.out}\n`);
+        } else process.stdout.write(text);
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('compare')
+    .description("Table-3-style comparison of several runs' cards")
+    .argument('<runs...>', 'run ids')
+    .option('--with-reference', "add the review's Table 3 devices as reference rows (published values, other conditions)")
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action((runArgs: string[], o: { withReference?: boolean; db: string }) => {
+      const ids = runArgs.map(parseRunId);
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        process.stdout.write(app.compare(ids, Boolean(o.withReference)));
+      } finally {
+        app.close();
+      }
+    });
+
+  program
+    .command('export-model')
+    .description('export a device model for neural-network simulators (JSON)')
+    .argument('<run>', 'run id')
+    .addOption(new Option('--to <target>', 'simulator').choices(['aihwkit', 'neurosim']).makeOptionMandatory())
+    .option('--out <file>', 'write to a file')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action((runArg: string, o: { to: 'aihwkit' | 'neurosim'; out?: string; db: string }) => {
+      const id = parseRunId(runArg);
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      try {
+        const text = JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n';
+        if (o.out) {
+          writeFileSync(o.out, text);
+          process.stderr.write(`wrote ${o.out}\n`);
+        } else process.stdout.write(text);
+      } finally {
+        app.close();
+      }
+    });
+
+  program
     .command('protocols')
     .description('list protocols and their parameters')
     .action(() => {
@@ -175,7 +309,7 @@ async function main(): Promise<void> {
     const err = e as Error;
     process.stderr.write(`neuroprobe: ${err.message}\n`);
     if (process.env.NEUROPROBE_DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError'].includes(err.name) ? 2 : 1;
+    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError', 'ImportError'].includes(err.name) ? 2 : 1;
   }
 }
 

@@ -1,0 +1,160 @@
+// `neuroprobe import`: a CSV of old measurements becomes a stored run (protocol
+// "imported", with the source file name and its SHA-256), analysed like measured data.
+// Column roles come from --columns, else from header names, else positional defaults.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Db } from '../../db/database.ts';
+import { RunRecorder } from '../../db/recorder.ts';
+import { ANALYSIS_VERSION } from '../../analysis/version.ts';
+import { IMPORTED_PROTOCOL, IMPORT_CHANNELS, IMPORT_KINDS, type ImportKind, type ImportedParams, analyseImported } from '../../protocols/imported.ts';
+import { SOFTWARE_VERSION } from '../version.ts';
+import { ImportError, type NumericTable, parseNumericCsv } from './csv.ts';
+
+export interface ImportOptions {
+  as: string;
+  columns?: string;
+  readVoltageV?: number;
+  quantity?: 'conductance' | 'current' | 'weight';
+  gBeforeS?: number;
+  darkA?: number;
+  device?: string;
+}
+
+const ROLES: Record<ImportKind, string[]> = {
+  'ltp-ltd': ['ltp', 'ltd', 'cycle', 'phase', 'pulse', 'value', 'skip'],
+  stdp: ['dt_s', 'dw_percent', 'skip'],
+  ppf: ['interval_s', 'a1', 'a2', 'ratio', 'skip'],
+  retention: ['t_s', 'g', 'skip'],
+  polarization: ['angle_deg', 'light_A', 'dark_A', 'skip'],
+  endurance: ['cycle', 'g_hrs', 'g_lrs', 'skip'],
+  iv: ['v_V', 'i_A', 'skip'],
+};
+
+function defaultRoles(kind: ImportKind, width: number): string[] {
+  switch (kind) {
+    case 'ltp-ltd':
+      return Array.from({ length: width }, (_, i) => (i % 2 === 0 ? 'ltp' : 'ltd'));
+    case 'ppf':
+      return width === 2 ? ['interval_s', 'ratio'] : ['interval_s', 'a1', 'a2'];
+    case 'endurance':
+      return width === 3 ? ['cycle', 'g_hrs', 'g_lrs'] : ['g_hrs', 'g_lrs'];
+    case 'polarization':
+      return width === 2 ? ['angle_deg', 'light_A'] : ['angle_deg', 'light_A', 'dark_A'];
+    default:
+      return IMPORT_CHANNELS[kind].map((c) => c.name);
+  }
+}
+
+function resolveRoles(kind: ImportKind, table: NumericTable, columns: string | undefined, source: string): string[] {
+  const allowed = ROLES[kind];
+  let roles: string[];
+  if (columns) roles = columns.split(',').map((s) => s.trim());
+  else if (table.header && table.header.every((h) => allowed.includes(h))) roles = table.header;
+  else roles = defaultRoles(kind, table.columns.length);
+  if (roles.length !== table.columns.length) throw new ImportError(`${source}: ${table.columns.length} columns but ${roles.length} column roles (${roles.join(',')}); give --columns with one role per column`);
+  for (const r of roles) if (!allowed.includes(r)) throw new ImportError(`${source}: unknown column role "${r}" for --as ${kind}; allowed: ${allowed.join(', ')}`);
+  return roles;
+}
+
+function trimNaN(xs: number[]): number[] {
+  let n = xs.length;
+  while (n > 0 && Number.isNaN(xs[n - 1])) n--;
+  return xs.slice(0, n);
+}
+
+function ltpLtdChannels(roles: string[], t: NumericTable, source: string): Record<string, number[]> {
+  const out: Record<string, number[]> = { cycle: [], phase: [], pulse: [], value: [] };
+  if (roles.includes('ltp') || roles.includes('ltd')) {
+    const ltp = roles.flatMap((r, j) => (r === 'ltp' ? [trimNaN(t.columns[j])] : []));
+    const ltd = roles.flatMap((r, j) => (r === 'ltd' ? [trimNaN(t.columns[j])] : []));
+    if (ltp.length !== ltd.length || ltp.length === 0) throw new ImportError(`${source}: needs as many ltp as ltd columns (have ${ltp.length} and ${ltd.length})`);
+    ltp.forEach((ramp, c) => {
+      for (const [phase, r] of [
+        [0, ramp],
+        [1, ltd[c]],
+      ] as const) {
+        r.forEach((v, k) => {
+          out.cycle.push(c + 1);
+          out.phase.push(phase);
+          out.pulse.push(k);
+          out.value.push(v);
+        });
+      }
+    });
+    return out;
+  }
+  for (const need of ['cycle', 'phase', 'pulse', 'value']) if (!roles.includes(need)) throw new ImportError(`${source}: long layout needs columns cycle, phase, pulse, value (missing ${need})`);
+  const col = (r: string) => t.columns[roles.indexOf(r)];
+  for (let i = 0; i < t.rows; i++) {
+    const ph = col('phase')[i];
+    if (ph !== 0 && ph !== 1) throw new ImportError(`${source} data row ${i + 1}: phase ${ph} must be 0 (LTP) or 1 (LTD)`);
+    out.cycle.push(col('cycle')[i]);
+    out.phase.push(ph);
+    out.pulse.push(col('pulse')[i]);
+    out.value.push(col('value')[i]);
+  }
+  return out;
+}
+
+export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: number; params: ImportedParams } {
+  if (!(IMPORT_KINDS as readonly string[]).includes(opts.as)) throw new ImportError(`--as "${opts.as}" is not one of ${IMPORT_KINDS.join(', ')}`);
+  const kind = opts.as as ImportKind;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ImportError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const source = basename(path);
+  const table = parseNumericCsv(bytes.toString('utf8'), source);
+  const roles = resolveRoles(kind, table, opts.columns, source);
+  const col = (r: string) => table.columns[roles.indexOf(r)];
+  let channels: Record<string, number[]>;
+  switch (kind) {
+    case 'ltp-ltd':
+      if (opts.quantity === 'current' && !(opts.readVoltageV && opts.readVoltageV !== 0)) throw new ImportError('--quantity current needs --read-voltage (G = I / V_read)');
+      channels = ltpLtdChannels(roles, table, source);
+      break;
+    case 'ppf':
+      channels = roles.includes('ratio')
+        ? { interval_s: col('interval_s'), a1: col('ratio').map(() => 1), a2: col('ratio') }
+        : { interval_s: col('interval_s'), a1: col('a1'), a2: col('a2') };
+      break;
+    case 'polarization':
+      channels = { angle_deg: col('angle_deg'), light_A: col('light_A'), dark_A: roles.includes('dark_A') ? col('dark_A') : col('angle_deg').map(() => opts.darkA ?? 0) };
+      break;
+    case 'endurance':
+      channels = { g_hrs: col('g_hrs'), g_lrs: col('g_lrs') };
+      break;
+    default:
+      channels = Object.fromEntries(IMPORT_CHANNELS[kind].map((c) => [c.name, col(c.name)]));
+  }
+  for (const [name, values] of Object.entries(channels)) if (!values) throw new ImportError(`${source}: no column for ${name}`);
+
+  const params: ImportedParams = {
+    as: kind,
+    sourceFile: source,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    columns: roles.join(','),
+    ...(kind === 'ltp-ltd' ? { quantity: opts.quantity ?? (opts.readVoltageV !== undefined ? 'current' : 'weight') } : {}),
+    ...(opts.readVoltageV !== undefined ? { readVoltageV: opts.readVoltageV } : {}),
+    ...(opts.gBeforeS !== undefined ? { gBeforeS: opts.gBeforeS } : {}),
+  };
+  const rec = new RunRecorder(db, {
+    device: opts.device ?? source.replace(/\.[^.]+$/, ''),
+    stationName: 'imported data (no station)',
+    stationJson: JSON.stringify({ name: 'imported data (no station)', source }),
+    protocolId: IMPORTED_PROTOCOL.id,
+    protocolVersion: IMPORTED_PROTOCOL.version,
+    params: params as unknown as Record<string, number | string>,
+    softwareVersion: SOFTWARE_VERSION,
+    channels: IMPORT_CHANNELS[kind],
+    instruments: [],
+  });
+  rec.append(channels);
+  const { metrics } = analyseImported({ channels }, params);
+  rec.finish('completed', `imported from ${source}`, metrics, ANALYSIS_VERSION);
+  return { runId: rec.runId, params };
+}

@@ -1,0 +1,151 @@
+// Analysis of stored runs: recomputation from raw samples (with options), figures for
+// the HTML card, device-model export and comparison tables.
+
+import { type BenchmarkCard, buildCard, cardKey } from '../analysis/card.ts';
+import type { CardFigure, FigureTrace } from '../analysis/card-render.ts';
+import { yNu } from '../analysis/exp-model.ts';
+import type { LtpLtdCycle } from '../analysis/ltp-ltd.ts';
+import type { Metric } from '../analysis/metric.ts';
+import { aihwkitPiecewiseStep, aihwkitSoftBoundsPmax, neurosimParameters } from '../analysis/model-export.ts';
+import { medianCurve } from '../analysis/stats.ts';
+import { ANALYSIS_VERSION } from '../analysis/version.ts';
+import type { Db } from '../db/database.ts';
+import { getRun, readAllChannels, readMetrics, type RunRecord } from '../db/reader.ts';
+import { insertMetrics } from '../db/recorder.ts';
+import { IMPORTED_PROTOCOL, type ImportedParams, analyseImported, importedCycles } from '../protocols/imported.ts';
+import { type LtpLtdParams, cyclesFromRunData } from '../protocols/ltp-ltd.ts';
+import type { AnalysisResult, RunData } from '../protocols/protocol.ts';
+import { getProtocol } from '../protocols/registry.ts';
+
+/** Options `neuroprobe analyze --set` understands, with what they do. */
+export const ANALYSIS_OPTIONS: Record<string, string> = {
+  skipCycles: 'leave out the first N cycles (e.g. forming or warm-up) — LTP/LTD',
+  windowCriterion: 'memory-window failure criterion W = G_LRS/G_HRS (default 2) — endurance',
+  consecutive: 'cycles W must stay below the criterion to count as failure (default 10) — endurance',
+};
+
+export type AnalysisOptions = Record<string, number>;
+
+export class AnalysisOptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParamError';
+  }
+}
+
+function checkOptions(options: AnalysisOptions): void {
+  for (const [k, v] of Object.entries(options)) {
+    if (!(k in ANALYSIS_OPTIONS)) throw new AnalysisOptionError(`unknown analysis option "${k}"; known: ${Object.keys(ANALYSIS_OPTIONS).join(', ')}`);
+    if (!Number.isFinite(v)) throw new AnalysisOptionError(`analysis option ${k}: "${v}" is not a number`);
+  }
+}
+
+/** Drops the rows of the first `skip` cycles (runs with a `cycle` channel). */
+function skipCycles(data: RunData, skip: number): RunData {
+  const cycle = data.channels.cycle;
+  if (!cycle || skip <= 0) return data;
+  const firstCycles = [...new Set(Array.from(cycle))].sort((a, b) => a - b).slice(0, skip);
+  const drop = new Set(firstCycles);
+  const keep: number[] = [];
+  for (let i = 0; i < cycle.length; i++) if (!drop.has(cycle[i])) keep.push(i);
+  return { channels: Object.fromEntries(Object.entries(data.channels).map(([k, v]) => [k, keep.map((i) => v[i])])) };
+}
+
+export function analyseRun(run: RunRecord, data: RunData, options: AnalysisOptions = {}): AnalysisResult {
+  checkOptions(options);
+  if (run.protocolId === IMPORTED_PROTOCOL.id) return analyseImported(data, { ...(run.params as unknown as ImportedParams), ...options });
+  const result = getProtocol(run.protocolId).analyse(options.skipCycles ? skipCycles(data, options.skipCycles) : data, run.params);
+  if (options.skipCycles) for (const m of result.metrics) m.conditions = { ...m.conditions, skipped_cycles: options.skipCycles };
+  return result;
+}
+
+export function optionsVersion(options: AnalysisOptions): string {
+  const keys = Object.keys(options).sort();
+  return keys.length ? `${ANALYSIS_VERSION}+${keys.map((k) => `${k}=${options[k]}`).join(',')}` : ANALYSIS_VERSION;
+}
+
+export function cardOf(run: RunRecord, metrics: Metric[], analysisVersion: string): BenchmarkCard {
+  return buildCard({
+    device: run.device,
+    protocol: { id: run.protocolId, version: run.protocolVersion },
+    runIds: [run.id],
+    runStatus: run.status,
+    analysisVersion,
+    conditions: metrics[0]?.conditions ?? {},
+    metrics,
+  });
+}
+
+/** Re-analyses the stored raw samples and stores the new metrics beside the old ones. */
+export function reanalyseAndStore(db: Db, runId: number, options: AnalysisOptions): BenchmarkCard {
+  const run = getRun(db, runId);
+  const { metrics } = analyseRun(run, { channels: readAllChannels(db, runId) }, options);
+  const version = optionsVersion(options);
+  db.prepare('DELETE FROM metrics WHERE run_id = ? AND analysis_version = ?').run(runId, version);
+  insertMetrics(db, runId, version, metrics);
+  return cardOf(run, metrics, version);
+}
+
+/** Complete LTP/LTD cycles of a stored run (measured or imported), for figures and model export. */
+export function storedLtpLtdCycles(db: Db, runId: number): LtpLtdCycle[] {
+  const run = getRun(db, runId);
+  const data = { channels: readAllChannels(db, runId) };
+  if (run.protocolId === IMPORTED_PROTOCOL.id) {
+    const p = run.params as unknown as ImportedParams;
+    if (p.as !== 'ltp-ltd') return [];
+    return importedCycles(data, p).cycles;
+  }
+  if (run.protocolId === 'ltp-ltd') return cyclesFromRunData(data, run.params as LtpLtdParams);
+  return [];
+}
+
+function metricOf(ms: Metric[], key: string): Metric | undefined {
+  return ms.find((m) => cardKey(m) === key);
+}
+
+export function cardFigures(db: Db, runId: number): CardFigure[] {
+  const run = getRun(db, runId);
+  const { metrics } = readMetrics(db, runId);
+  const cycles = storedLtpLtdCycles(db, runId);
+  if (cycles.length > 0) {
+    const figs: CardFigure[] = [];
+    for (const phase of ['ltp', 'ltd'] as const) {
+      const traces: FigureTrace[] = cycles.slice(0, 20).map((c, i) => ({ name: `cycle ${i + 1}`, x: c[phase].map((_, k) => k), y: c[phase], mode: 'markers' }));
+      const fit = metricOf(metrics, `nl.lsq3:${phase}`);
+      if (fit?.status === 'value' && fit.extra) {
+        const n = cycles[0][phase].length - 1;
+        const { g_start: g0, delta_g: dg, nu } = fit.extra;
+        const xs = Array.from({ length: n + 1 }, (_, k) => k);
+        // The LTD fit is in the mirrored frame: read it backwards again for display.
+        const model = xs.map((k) => g0 + dg * yNu((phase === 'ltp' ? k : n - k) / n, nu));
+        traces.push({ name: `nl.lsq3 fit (label ${fit.value.toFixed(2)})`, x: xs, y: model, mode: 'lines' });
+      }
+      const median = medianCurve(cycles.map((c) => c[phase]));
+      traces.push({ name: 'cycle median', x: median.map((_, k) => k), y: median, mode: 'lines' });
+      figs.push({ title: `${phase.toUpperCase()} trains`, xTitle: 'pulse number', yTitle: run.protocolId === 'imported' && (run.params as unknown as ImportedParams).quantity === 'weight' ? 'weight (a.u.)' : 'conductance (S)', traces });
+    }
+    return figs;
+  }
+  // Other kinds: the first channel against the second, as measured.
+  const data = readAllChannels(db, runId);
+  const names = run.channels.map((c) => c.name);
+  if (names.length < 2) return [];
+  return [{ title: `${names[1]} vs ${names[0]}`, xTitle: `${names[0]} [${run.channels[0].unit}]`, yTitle: `${names[1]} [${run.channels[1].unit}]`, traces: [{ name: 'data', x: Array.from(data[names[0]]), y: Array.from(data[names[1]]), mode: 'markers' }] }];
+}
+
+export type ModelTarget = 'aihwkit' | 'neurosim';
+
+export function exportDeviceModel(db: Db, runId: number, target: ModelTarget): Record<string, unknown> {
+  const { metrics } = readMetrics(db, runId);
+  const run = getRun(db, runId);
+  const header = { source: { runId, device: run.device, protocol: `${run.protocolId} v${run.protocolVersion}` } };
+  if (target === 'neurosim') return { ...header, ...neurosimParameters(metrics) };
+  const out: Record<string, unknown> = { format: 'neuroprobe.aihwkit-devices', formatVersion: 1, ...header };
+  try {
+    out.softBoundsPmax = aihwkitSoftBoundsPmax(metrics);
+  } catch (e) {
+    out.softBoundsPmax = { unavailable: (e as Error).message };
+  }
+  out.piecewiseStep = aihwkitPiecewiseStep(metrics, storedLtpLtdCycles(db, runId));
+  return out;
+}

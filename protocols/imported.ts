@@ -1,0 +1,131 @@
+// "imported": runs that hold external data (old CSV files) rather than a measurement
+// NeuroProbe played. Their analysis dispatches on what the data is (`as`), so imported
+// data gets the same card, comparison and export as measured data.
+
+import { EnduranceAccumulator } from '../analysis/endurance.ts';
+import { type LtpLtdCycle, analyseLtpLtd } from '../analysis/ltp-ltd.ts';
+import type { Conditions, Metric } from '../analysis/metric.ts';
+import { analysePolarization } from '../analysis/polarization.ts';
+import { analysePpf } from '../analysis/ppf.ts';
+import { analyseRetention } from '../analysis/retention.ts';
+import { analyseStdp } from '../analysis/stdp.ts';
+import type { AnalysisResult, ChannelSpec, RunData } from './protocol.ts';
+
+export const IMPORT_KINDS = ['ltp-ltd', 'stdp', 'ppf', 'retention', 'polarization', 'endurance', 'iv'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+export const IMPORTED_PROTOCOL = { id: 'imported', version: '1.0.0' } as const;
+
+export interface ImportedParams {
+  as: ImportKind;
+  sourceFile: string;
+  sha256: string;
+  columns: string;
+  /** What the LTP/LTD values are: conductance (S), current (A, with readVoltageV) or unitless weight. */
+  quantity?: 'conductance' | 'current' | 'weight';
+  readVoltageV?: number;
+  gBeforeS?: number;
+  /** Analysis options (`neuroprobe analyze --set`). */
+  skipCycles?: number;
+  windowCriterion?: number;
+  consecutive?: number;
+}
+
+export const IMPORT_CHANNELS: Record<ImportKind, ChannelSpec[]> = {
+  'ltp-ltd': [
+    { name: 'cycle', unit: '1', description: 'cycle number, from 1' },
+    { name: 'phase', unit: '1', description: '0 = LTP ramp, 1 = LTD ramp' },
+    { name: 'pulse', unit: '1', description: 'pulses applied in this ramp before the read (0 = G_0)' },
+    { name: 'value', unit: 'as imported', description: 'the imported read (conductance, current or weight; see params.quantity)' },
+  ],
+  stdp: [
+    { name: 'dt_s', unit: 's', description: 'Δt = t_post − t_pre' },
+    { name: 'dw_percent', unit: '%', description: 'ΔW = (G_after − G_before)/G_before' },
+  ],
+  ppf: [
+    { name: 'interval_s', unit: 's', description: 'pulse interval' },
+    { name: 'a1', unit: 'as imported', description: 'first response amplitude (peak − baseline)' },
+    { name: 'a2', unit: 'as imported', description: 'second response amplitude (peak − baseline)' },
+  ],
+  retention: [
+    { name: 't_s', unit: 's', description: 'time since programming' },
+    { name: 'g', unit: 'S', description: 'conductance' },
+  ],
+  polarization: [
+    { name: 'angle_deg', unit: 'deg', description: 'polarizer angle' },
+    { name: 'light_A', unit: 'A', description: 'current under illumination' },
+    { name: 'dark_A', unit: 'A', description: 'dark current' },
+  ],
+  endurance: [
+    { name: 'g_hrs', unit: 'S', description: 'conductance of the high-resistance state, one read per cycle' },
+    { name: 'g_lrs', unit: 'S', description: 'conductance of the low-resistance state, one read per cycle' },
+  ],
+  iv: [
+    { name: 'v_V', unit: 'V', description: 'applied voltage' },
+    { name: 'i_A', unit: 'A', description: 'current' },
+  ],
+};
+
+function arr(data: RunData, name: string): number[] {
+  const c = data.channels[name];
+  return c ? Array.from(c) : [];
+}
+
+/** Complete LTP/LTD cycles of an imported record, in conductance (or weight) units. */
+export function importedCycles(data: RunData, p: ImportedParams): { cycles: LtpLtdCycle[]; unit: string } {
+  const cycle = arr(data, 'cycle');
+  const phase = arr(data, 'phase');
+  const pulse = arr(data, 'pulse');
+  const value = arr(data, 'value');
+  const scale = p.quantity === 'current' ? 1 / (p.readVoltageV ?? NaN) : 1;
+  const byCycle = new Map<number, { ltp: number[]; ltd: number[] }>();
+  for (let i = 0; i < value.length; i++) {
+    let e = byCycle.get(cycle[i]);
+    if (!e) byCycle.set(cycle[i], (e = { ltp: [], ltd: [] }));
+    (phase[i] === 0 ? e.ltp : e.ltd)[pulse[i]] = value[i] * scale;
+  }
+  const cycles = [...byCycle.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, e]) => e)
+    .filter((e) => e.ltp.length > 0 && e.ltd.length > 0)
+    .slice(p.skipCycles ?? 0);
+  return { cycles, unit: p.quantity === 'weight' ? 'a.u.' : 'S' };
+}
+
+export function analyseImported(data: RunData, p: ImportedParams): AnalysisResult {
+  const conditions: Conditions = { source_file: p.sourceFile, source_sha256: p.sha256, imported_as: p.as };
+  let metrics: Metric[];
+  switch (p.as) {
+    case 'ltp-ltd': {
+      const { cycles, unit } = importedCycles(data, p);
+      Object.assign(conditions, { quantity: p.quantity ?? 'weight', read_voltage_V: p.readVoltageV ?? null, cycles: cycles.length, pulses_per_train: cycles[0] ? cycles[0].ltp.length - 1 : null });
+      metrics = analyseLtpLtd({ cycles, unit, conditions });
+      break;
+    }
+    case 'stdp':
+      metrics = analyseStdp({ dtS: arr(data, 'dt_s'), dwPercent: arr(data, 'dw_percent'), conditions });
+      break;
+    case 'ppf': {
+      const a1 = arr(data, 'a1');
+      const a2 = arr(data, 'a2');
+      metrics = analysePpf(arr(data, 'interval_s').map((intervalS, i) => ({ intervalS, a1: a1[i], a2: a2[i] })), conditions);
+      break;
+    }
+    case 'retention':
+      metrics = analyseRetention({ tS: arr(data, 't_s'), g: arr(data, 'g'), gBefore: p.gBeforeS ?? NaN, unit: 'S', conditions });
+      break;
+    case 'polarization':
+      metrics = analysePolarization({ angleDeg: arr(data, 'angle_deg'), lightA: arr(data, 'light_A'), darkA: arr(data, 'dark_A'), conditions });
+      break;
+    case 'endurance': {
+      const acc = new EnduranceAccumulator({ windowCriterion: p.windowCriterion, consecutive: p.consecutive, keepWindow: false });
+      acc.pushMany(arr(data, 'g_hrs'), arr(data, 'g_lrs'));
+      metrics = acc.metrics(conditions);
+      break;
+    }
+    case 'iv':
+      metrics = [{ id: 'iv.sweep', unit: '1', method: 'stored for replay and export', conditions, status: 'missing', reason: 'no standard metric is defined for I-V sweeps yet (metrics.md §1–9)' }];
+      break;
+  }
+  return { metrics, conditions };
+}
