@@ -5,6 +5,7 @@
 import { type BenchmarkCard, cardKey, formatNumber } from './card.ts';
 import type { Metric } from './metric.ts';
 import { type Table3Row, table3Row } from './table3.ts';
+import { deviceToDevice, deviceYield, minimumsCriterion } from './variation.ts';
 
 export interface FigureTrace {
   name: string;
@@ -116,4 +117,29 @@ ${rows}
 export function comparisonMarkdown(cards: BenchmarkCard[], reference: Table3Row[] = []): string {
   const rows = [...cards.map(table3Row), ...reference];
   return table3Markdown(rows) + '\n';
+}
+
+const D2D_KEYS = ['nl.lsq3:ltp', 'nl.lsq3:ltd', 'dr.ratio:ltp', 'dr.ratio:ltd', 'c2c.step_range:ltp', 'endurance.cycles'];
+
+/** Yield under a stored pass criterion and device-to-device variation across the cards' devices. */
+export function variationMarkdown(cards: BenchmarkCard[], passMinimums: Record<string, number>): string {
+  const criterion = minimumsCriterion(passMinimums, cardKey);
+  const { metric, pass } = deviceYield(
+    cards.map((c) => ({ device: `${c.device} (run ${c.runIds.join(',')})`, metrics: c.metrics })),
+    criterion,
+    {},
+  );
+  const lines = [`**Yield:** ${valueCell(metric)} — pass criterion: ${criterion.text}`, ''];
+  lines.push('| device | pass |', '|---|---|', ...Object.entries(pass).map(([d, ok]) => `| ${esc(d)} | ${ok ? 'pass' : 'fail'} |`), '');
+  lines.push('| metric | device-to-device σ/μ | devices |', '|---|---|---|');
+  for (const key of D2D_KEYS) {
+    const values = cards.map((c) => {
+      const m = c.metrics.find((x) => cardKey(x) === key);
+      return { device: c.device, value: m?.status === 'value' ? m.value : null };
+    });
+    if (values.every((v) => v.value === null)) continue;
+    const d = deviceToDevice(key, values, {});
+    lines.push(`| \`d2d.${key}\` | ${esc(valueCell(d))} | ${values.filter((v) => v.value !== null).length} |`);
+  }
+  return lines.join('\n') + '\n';
 }

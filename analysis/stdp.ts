@@ -92,26 +92,22 @@ export function analyseStdp(input: StdpInput): Metric[] {
   const forms: { name: string; aic: number }[] = [];
   if (plus.ok && minus.ok) forms.push({ name: 'exponential-asymmetric', aic: combinedAic(plus.fit, minus.fit) });
   const symBase = { method: 'nonlinear least squares (Levenberg–Marquardt) over all Δt', conditions };
-  const g = fitCurve(all.x, all.y, gaussian(all.x));
-  if (g.ok) {
-    forms.push({ name: 'gaussian', aic: g.fit.aic });
-    out.push(
-      present(
-        { ...symBase, id: 'stdp.gaussian_sigma', unit: 's', stderr: g.fit.stderr.sigma, extra: { A: g.fit.values.A, c: g.fit.values.c }, quality: { nrmse: g.fit.nrmse, aic: g.fit.aic, points: g.fit.points } },
-        Math.abs(g.fit.values.sigma),
-      ),
-    );
-  } else out.push(missing({ ...symBase, id: 'stdp.gaussian_sigma', unit: 's' }, g.reason));
-  const mh = fitCurve(all.x, all.y, mexicanHat(all.x));
-  if (mh.ok) {
-    forms.push({ name: 'mexican-hat', aic: mh.fit.aic });
-    out.push(
-      present(
-        { ...symBase, id: 'stdp.mexican_hat_tau_a', unit: 's', stderr: mh.fit.stderr.tau_a, extra: { A: mh.fit.values.A, tau_b: mh.fit.values.tau_b }, quality: { nrmse: mh.fit.nrmse, aic: mh.fit.aic, points: mh.fit.points } },
-        Math.abs(mh.fit.values.tau_a),
-      ),
-    );
-  } else out.push(missing({ ...symBase, id: 'stdp.mexican_hat_tau_a', unit: 's' }, mh.reason));
+  // Symmetric forms: the width parameter is the headline, the others travel in `extra`.
+  const symmetric: [CurveModel, string, string][] = [
+    [gaussian(all.x), 'stdp.gaussian_sigma', 'sigma'],
+    [mexicanHat(all.x), 'stdp.mexican_hat_tau_a', 'tau_a'],
+  ];
+  for (const [model, id, width] of symmetric) {
+    const r = fitCurve(all.x, all.y, model);
+    if (!r.ok) {
+      out.push(missing({ ...symBase, id, unit: 's' }, r.reason));
+      continue;
+    }
+    forms.push({ name: model.name, aic: r.fit.aic });
+    const extra = Object.fromEntries(Object.entries(r.fit.values).filter(([k]) => k !== width));
+    const quality = { nrmse: r.fit.nrmse, aic: r.fit.aic, points: r.fit.points };
+    out.push(present({ ...symBase, id, unit: 's', stderr: r.fit.stderr[width], extra, quality }, Math.abs(r.fit.values[width])));
+  }
 
   const formBase = { id: 'stdp.form', unit: '1', method: 'lowest AIC among the fitted window forms; value = AIC margin to the runner-up', conditions };
   forms.sort((a, b) => a.aic - b.aic);

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BenchmarkCard } from '../analysis/card.ts';
-import { comparisonMarkdown, renderCardHtml, renderCardMarkdown } from '../analysis/card-render.ts';
+import { comparisonMarkdown, renderCardHtml, renderCardMarkdown, variationMarkdown } from '../analysis/card-render.ts';
 import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import { type ImportOptions, importCsv } from './import/import-run.ts';
@@ -114,11 +114,15 @@ export class NeuroProbeApp {
     return renderCardHtml(this.card(runId), cardFigures(this.db, runId), plotly);
   }
 
-  compare(runIds: number[], withReference: boolean): string {
-    return comparisonMarkdown(
-      runIds.map((id) => this.card(id)),
-      withReference ? TABLE3_REFERENCE : [],
-    );
+  /**
+   * Table-3-style comparison; with `passMinimums` (card key → minimum value) also the yield
+   * under that criterion and the device-to-device variation of the headline metrics.
+   */
+  compare(runIds: number[], withReference: boolean, passMinimums?: Record<string, number>): string {
+    const cards = runIds.map((id) => this.card(id));
+    let text = comparisonMarkdown(cards, withReference ? TABLE3_REFERENCE : []);
+    if (passMinimums) text += '\n' + variationMarkdown(cards, passMinimums);
+    return text;
   }
 
   exportModel(runId: number, target: ModelTarget): Record<string, unknown> {

@@ -111,6 +111,10 @@ export function cardFigures(db: Db, runId: number): CardFigure[] {
     const figs: CardFigure[] = [];
     for (const phase of ['ltp', 'ltd'] as const) {
       const traces: FigureTrace[] = cycles.slice(0, 20).map((c, i) => ({ name: `cycle ${i + 1}`, x: c[phase].map((_, k) => k), y: c[phase], mode: 'markers' }));
+      if (cycles.length > 1) {
+        const median = medianCurve(cycles.map((c) => c[phase]));
+        traces.push({ name: 'cycle median', x: median.map((_, k) => k), y: median, mode: 'lines' });
+      }
       const fit = metricOf(metrics, `nl.lsq3:${phase}`);
       if (fit?.status === 'value' && fit.extra) {
         const n = cycles[0][phase].length - 1;
@@ -120,8 +124,6 @@ export function cardFigures(db: Db, runId: number): CardFigure[] {
         const model = xs.map((k) => g0 + dg * yNu((phase === 'ltp' ? k : n - k) / n, nu));
         traces.push({ name: `nl.lsq3 fit (label ${fit.value.toFixed(2)})`, x: xs, y: model, mode: 'lines' });
       }
-      const median = medianCurve(cycles.map((c) => c[phase]));
-      traces.push({ name: 'cycle median', x: median.map((_, k) => k), y: median, mode: 'lines' });
       figs.push({ title: `${phase.toUpperCase()} trains`, xTitle: 'pulse number', yTitle: run.protocolId === 'imported' && (run.params as unknown as ImportedParams).quantity === 'weight' ? 'weight (a.u.)' : 'conductance (S)', traces });
     }
     return figs;

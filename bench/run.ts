@@ -4,7 +4,12 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EnduranceAccumulator } from '../analysis/endurance.ts';
+import { yNu } from '../analysis/exp-model.ts';
+import { analyseLtpLtd } from '../analysis/ltp-ltd.ts';
+import { fitLsq3 } from '../analysis/nonlinearity.ts';
 import { NeuroProbeApp } from '../app/service.ts';
+import { Rng } from '../drivers/sim/rng.ts';
 import { encodeFloat64LE } from '../db/blob.ts';
 import { openDatabase } from '../db/database.ts';
 import { RunRecorder } from '../db/recorder.ts';
@@ -96,11 +101,73 @@ function storageThroughput(dir: string): void {
   line('database size / raw bytes', `${(dbBytes / (samples * 8)).toFixed(3)}`);
 }
 
+function fitsPerSecond(): void {
+  const n = 1000;
+  const curves = Array.from({ length: 40 }, (_, seed) => {
+    const r = new Rng(seed + 1);
+    return Array.from({ length: n + 1 }, (_, k) => 1e-5 + 9e-5 * yNu(k / n, 2) + 9e-7 * r.normal());
+  });
+  process.stdout.write(`\nAnalysis (${curves.length} noisy ${n}-pulse curves):\n`);
+  let t = performance.now();
+  for (const c of curves) fitLsq3(c);
+  const lsqS = (performance.now() - t) / 1000;
+  line('nl.lsq3 fits', `${(curves.length / lsqS).toFixed(1)} fits/s`);
+  t = performance.now();
+  analyseLtpLtd({ cycles: curves.slice(0, 10).map((c) => ({ ltp: c, ltd: [...c].reverse() })), unit: 'S', conditions: {} });
+  line('whole LTP/LTD card, 10 cycles × 2 × 1000 pulses', `${((performance.now() - t) / 1000).toFixed(3)} s`);
+}
+
+function enduranceMemory(): void {
+  if (!(globalThis as { gc?: unknown }).gc) process.stdout.write('\n(run with node --expose-gc for retained-memory figures)');
+  process.stdout.write('\nEndurance card, streamed (one HRS and one LRS read per cycle, fed in chunks of 10⁴):\n');
+  // Timing runs without forced GC; memory runs collect garbage before each sample so the
+  // figure is what the accumulator retains, not garbage awaiting collection.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const run = (cycles: number, keepWindow: boolean, measureMemory: boolean) => {
+    gc?.();
+    const before = process.memoryUsage().heapUsed + process.memoryUsage().external;
+    let peak = before;
+    const acc = new EnduranceAccumulator({ keepWindow });
+    const chunk = 10_000;
+    const h = new Float64Array(chunk);
+    const l = new Float64Array(chunk);
+    const r = new Rng(7);
+    const t0 = performance.now();
+    for (let done = 0; done < cycles; done += chunk) {
+      for (let i = 0; i < chunk; i++) {
+        h[i] = 1e-6 * (1 + 0.05 * r.normal());
+        l[i] = 1e-4 * (1 + 0.02 * r.normal()) * (done + i < cycles * 0.9 ? 1 : 0.01);
+      }
+      acc.pushMany(h, l);
+      if (measureMemory) {
+        gc?.();
+        const m = process.memoryUsage();
+        peak = Math.max(peak, m.heapUsed + m.external);
+      }
+    }
+    acc.metrics({});
+    return { s: (performance.now() - t0) / 1000, growthMB: (peak - before) / 1e6 };
+  };
+  for (const [cycles, keep] of [
+    [100_000, false],
+    [1_000_000, false],
+    [1_000_000, true],
+  ] as const) {
+    // Memory first: array-buffer memory freed by a GC is returned lazily, which would hide
+    // growth measured right after another run.
+    const growthMB = run(cycles, keep, true).growthMB;
+    const r = { s: run(cycles, keep, false).s, growthMB };
+    line(`${cycles.toExponential(0)} cycles, W per cycle ${keep ? 'kept' : 'not kept'}`, `${r.s.toFixed(2)} s, peak memory growth ${r.growthMB.toFixed(1)} MB${keep ? ` (output array ${(cycles * 8e-6).toFixed(0)}–${(cycles * 16e-6).toFixed(0)} MB)` : ''}`);
+  }
+}
+
 export async function runBenchmarks(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-bench-'));
   try {
     await ltpLtdPulsesPerSecond(dir);
     storageThroughput(dir);
+    fitsPerSecond();
+    enduranceMemory();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

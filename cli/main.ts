@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { renderCardText } from '../analysis/card.ts';
+import { cardJsonSchema } from '../analysis/card-schema.ts';
 import { NeuroProbeApp } from '../app/service.ts';
 import { SOFTWARE_VERSION } from '../app/version.ts';
 import { describeParams, parseAssignments } from '../protocols/params.ts';
@@ -24,6 +25,27 @@ class UsageError extends Error {}
 function parseRunId(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`run id "${s}" is not a positive whole number (see \`neuroprobe runs\`)`);
   return Number(s);
+}
+
+/** "key>=min,key>=min" → { key: min }. */
+function parseMinimums(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const m = /^\s*([\w.:-]+)\s*>=\s*(-?[\d.eE+-]+)\s*$/.exec(part);
+    if (!m || !Number.isFinite(Number(m[2]))) throw new UsageError(`--pass: "${part}" is not of the form metric>=value, e.g. dr.ratio:ltp>=2`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Text to a file (reported on stderr) or to standard output. */
+function writeOutput(text: string, out: string | undefined): void {
+  if (!out) {
+    process.stdout.write(text);
+    return;
+  }
+  writeFileSync(out, text);
+  process.stderr.write(`wrote ${out}\n`);
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -55,11 +77,18 @@ export function buildProgram(): Command {
     .option('--db <file>', 'database file', DEFAULT_DB)
     .option('--device <name>', 'device name on the die map', 'SIM-D1')
     .option('--set <key=value>', 'protocol parameter (repeatable), e.g. --set cycles=10', collect, [])
+    .option('--sim-device <n>', 'simulated bench: which device of the seeded population (0 = nominal; others vary device to device)')
     .option('--json', 'print the card as JSON')
-    .action(async (protocolId: string, o: { station?: string; db: string; device: string; set: string[]; json?: boolean }) => {
+    .action(async (protocolId: string, o: { station?: string; db: string; device: string; set: string[]; simDevice?: string; json?: boolean }) => {
       const protocol = getProtocol(protocolId);
       const params = parseAssignments(protocol.params, o.set, protocol.id);
-      const station = o.station ? loadStationFile(o.station) : simulatedStation();
+      let station = o.station ? loadStationFile(o.station) : simulatedStation();
+      if (o.simDevice !== undefined) {
+        const n = Number(o.simDevice);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--sim-device "${o.simDevice}" is not a whole number ≥ 0`);
+        if (!station.simulation) throw new UsageError('--sim-device applies to simulated stations only (this station has no "simulation" section)');
+        station = { ...station, simulation: { ...station.simulation, deviceIndex: n } };
+      }
       prepareParams(protocol, params, limitsFor(station, o.device)); // refuse bad input before touching the database
       const app = new NeuroProbeApp(o.db);
       const progress = new ProgressLine();
@@ -121,11 +150,7 @@ export function buildProgram(): Command {
       const id = parseRunId(runArg);
       const app = new NeuroProbeApp(o.db, { mustExist: true });
       try {
-        const text = app.exportRun(id, o.format);
-        if (o.out) {
-          writeFileSync(o.out, text);
-          process.stderr.write(`wrote run ${id} as ${o.format} to ${o.out}\n`);
-        } else process.stdout.write(text);
+        writeOutput(app.exportRun(id, o.format), o.out);
       } finally {
         app.close();
       }
@@ -216,11 +241,7 @@ export function buildProgram(): Command {
           }
           return;
         }
-        const text = ids.map(render).join(o.format === 'json' ? '' : '\n');
-        if (o.out) {
-          writeFileSync(o.out, text);
-          process.stderr.write(`wrote ${o.out}\n`);
-        } else process.stdout.write(text);
+        writeOutput(ids.map(render).join(o.format === 'json' ? '' : '\n'), o.out);
       } finally {
         app.close();
       }
@@ -231,12 +252,14 @@ export function buildProgram(): Command {
     .description("Table-3-style comparison of several runs' cards")
     .argument('<runs...>', 'run ids')
     .option('--with-reference', "add the review's Table 3 devices as reference rows (published values, other conditions)")
+    .option('--pass <criterion>', 'also report yield and device-to-device variation; pass criterion as minimums, e.g. "dr.ratio:ltp>=2,states.distinct:ltp>=20"')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action((runArgs: string[], o: { withReference?: boolean; db: string }) => {
+    .action((runArgs: string[], o: { withReference?: boolean; pass?: string; db: string }) => {
       const ids = runArgs.map(parseRunId);
+      const minimums = o.pass === undefined ? undefined : parseMinimums(o.pass);
       const app = new NeuroProbeApp(o.db, { mustExist: true });
       try {
-        process.stdout.write(app.compare(ids, Boolean(o.withReference)));
+        process.stdout.write(app.compare(ids, Boolean(o.withReference), minimums));
       } finally {
         app.close();
       }
@@ -253,14 +276,17 @@ export function buildProgram(): Command {
       const id = parseRunId(runArg);
       const app = new NeuroProbeApp(o.db, { mustExist: true });
       try {
-        const text = JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n';
-        if (o.out) {
-          writeFileSync(o.out, text);
-          process.stderr.write(`wrote ${o.out}\n`);
-        } else process.stdout.write(text);
+        writeOutput(JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out);
       } finally {
         app.close();
       }
+    });
+
+  program
+    .command('card-schema')
+    .description('print the JSON Schema of the benchmark card (the exchange format)')
+    .action(() => {
+      process.stdout.write(JSON.stringify(cardJsonSchema(), null, 2) + '\n');
     });
 
   program

@@ -158,3 +158,23 @@ describe('re-analysis, cards, comparison', () => {
     expect(cmp).toMatch(/not directly comparable/);
   });
 });
+
+describe('card exchange format', () => {
+  it('every card the app produces validates against the card schema; a broken one is refused by field', async () => {
+    const { parseCard, cardJsonSchema } = await import('../../analysis/card-schema.ts');
+    const app = openApp();
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2 }, station: simulatedStation(), device: 'D1' });
+    const g = app.importCsv(GONG, { as: 'ltp-ltd' });
+    for (const id of [r.runId!, g.runId]) {
+      const json = JSON.parse(JSON.stringify(app.card(id)));
+      expect(parseCard(json, `card ${id}`)).toEqual(json);
+    }
+    const broken = JSON.parse(JSON.stringify(app.card(r.runId!)));
+    broken.metrics[1].status = 'maybe';
+    delete broken.device;
+    expect(() => parseCard(broken, 'broken.json')).toThrow(/broken\.json is not a valid benchmark card: device: .*metrics\.1\.status/);
+    const schema = cardJsonSchema();
+    expect(schema.title).toBe('NeuroProbe benchmark card');
+    expect(JSON.stringify(schema)).toContain('"const":"neuroprobe.benchmark-card"');
+  });
+});

@@ -142,3 +142,33 @@ describe('neuroprobe command', () => {
     expect(run.samples % 101).toBe(0);
   });
 });
+
+describe('neuroprobe analysis commands', () => {
+  it('import, analyze, card, compare and export-model work from the command line', async () => {
+    const dir = tempDir();
+    const GONG = fileURLToPath(new URL('../../../shared/data/gong_et_al.csv', import.meta.url));
+    const imp = await cli(['import', GONG, '--as', 'ltp-ltd', '--db', 'a.db'], dir);
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(/device gong_et_al, imported v1\.0\.0, run 1/);
+    await cli(['run', 'ltp-ltd', '--set', 'cycles=3', '--db', 'a.db', '--device', 'W1-D4', '--sim-device', '4'], dir);
+    const re = await cli(['analyze', '2', '--set', 'skipCycles=1', '--db', 'a.db', '--json'], dir);
+    expect(re.code).toBe(0);
+    expect(JSON.parse(re.stdout).analysisVersion).toMatch(/\+skipCycles=1/);
+    const html = await cli(['card', '2', '--format', 'html', '--out', 'c.html', '--db', 'a.db'], dir);
+    expect(html.code).toBe(0);
+    expect(existsSync(join(dir, 'c.html'))).toBe(true);
+    const md = await cli(['card', '1', '2', '--db', 'a.db'], dir);
+    expect(md.stdout.match(/^# Benchmark card/gm)?.length).toBe(2);
+    const cmp = await cli(['compare', '1', '2', '--with-reference', '--pass', 'nl.lsq3:ltp>=1', '--db', 'a.db'], dir);
+    expect(cmp.stdout).toMatch(/\| W1-D4 \|/);
+    expect(cmp.stdout).toMatch(/\*\*Yield:\*\* 50 %/);
+    const model = await cli(['export-model', '2', '--to', 'neurosim', '--db', 'a.db'], dir);
+    expect(JSON.parse(model.stdout).format).toBe('neuroprobe.neurosim-device');
+    const badPass = await cli(['compare', '1', '--pass', 'dr.ratio:ltp>two', '--db', 'a.db'], dir);
+    expect(badPass.code).toBe(2);
+    expect(badPass.stderr).toMatch(/--pass: "dr\.ratio:ltp>two" is not of the form metric>=value/);
+    const badCsv = await cli(['import', 'nofile.csv', '--as', 'stdp', '--db', 'a.db'], dir);
+    expect(badCsv.code).toBe(2);
+    expect(badCsv.stderr.trim()).toBe('neuroprobe: cannot read nofile.csv: ENOENT');
+  });
+});
