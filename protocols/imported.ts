@@ -3,6 +3,7 @@
 // data gets the same card, comparison and export as measured data.
 
 import { EnduranceAccumulator } from '../analysis/endurance.ts';
+import { writeEnergy } from '../analysis/energy.ts';
 import { type LtpLtdCycle, analyseLtpLtd } from '../analysis/ltp-ltd.ts';
 import type { Conditions, Metric } from '../analysis/metric.ts';
 import { analysePolarization } from '../analysis/polarization.ts';
@@ -11,7 +12,7 @@ import { analyseRetention } from '../analysis/retention.ts';
 import { analyseStdp } from '../analysis/stdp.ts';
 import type { AnalysisResult, ChannelSpec, RunData } from './protocol.ts';
 
-export const IMPORT_KINDS = ['ltp-ltd', 'stdp', 'ppf', 'retention', 'polarization', 'endurance', 'iv'] as const;
+export const IMPORT_KINDS = ['ltp-ltd', 'stdp', 'ppf', 'retention', 'polarization', 'endurance', 'energy', 'iv'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export const IMPORTED_PROTOCOL = { id: 'imported', version: '1.0.0' } as const;
@@ -25,6 +26,8 @@ export interface ImportedParams {
   quantity?: 'conductance' | 'current' | 'weight';
   readVoltageV?: number;
   gBeforeS?: number;
+  /** Energy: the terminal the waveform was taken on. */
+  terminal?: string;
   /** Analysis options (`neuroprobe analyze --set`). */
   skipCycles?: number;
   windowCriterion?: number;
@@ -60,6 +63,11 @@ export const IMPORT_CHANNELS: Record<ImportKind, ChannelSpec[]> = {
     { name: 'g_hrs', unit: 'S', description: 'conductance of the high-resistance state, one read per cycle' },
     { name: 'g_lrs', unit: 'S', description: 'conductance of the low-resistance state, one read per cycle' },
   ],
+  energy: [
+    { name: 't_s', unit: 's', description: 'time' },
+    { name: 'v_V', unit: 'V', description: 'voltage on the programming terminal' },
+    { name: 'i_A', unit: 'A', description: 'current into the programming terminal' },
+  ],
   iv: [
     { name: 'v_V', unit: 'V', description: 'applied voltage' },
     { name: 'i_A', unit: 'A', description: 'current' },
@@ -92,6 +100,28 @@ export function importedCycles(data: RunData, p: ImportedParams): { cycles: LtpL
   return { cycles, unit: p.quantity === 'weight' ? 'a.u.' : 'S' };
 }
 
+/**
+ * The programming pulse of a sampled waveform: the span where |V| exceeds half its peak,
+ * widened outwards until V is back within 5 % (of the pulse height) of the level before
+ * the pulse, so the edges are inside the integral. The baseline is the time before that.
+ */
+export function pulseWindow(t: number[], v: number[]): { pulse: [number, number]; baseline?: [number, number] } | null {
+  const peak = Math.max(0, ...v.filter(Number.isFinite).map(Math.abs));
+  if (!(peak > 0) || t.length < 3) return null;
+  const above = v.flatMap((x, i) => (Math.abs(x) > peak / 2 ? [i] : []));
+  if (above.length === 0) return null;
+  let first = above[0];
+  let last = above[above.length - 1];
+  const before = v.slice(0, first).filter(Number.isFinite);
+  const base = before.length ? before.reduce((a, b) => a + b, 0) / before.length : 0;
+  const settled = (x: number) => Math.abs(x - base) <= 0.05 * Math.abs(peak - Math.abs(base));
+  while (first > 0 && !settled(v[first - 1])) first--;
+  while (last < v.length - 1 && !settled(v[last + 1])) last++;
+  const start = t[Math.max(0, first - 1)];
+  const end = t[Math.min(t.length - 1, last + 1)];
+  return { pulse: [start, end], ...(first > 2 ? { baseline: [t[0], t[first - 2]] as [number, number] } : {}) };
+}
+
 export function analyseImported(data: RunData, p: ImportedParams): AnalysisResult {
   const conditions: Conditions = { source_file: p.sourceFile, source_sha256: p.sha256, imported_as: p.as };
   let metrics: Metric[];
@@ -121,6 +151,16 @@ export function analyseImported(data: RunData, p: ImportedParams): AnalysisResul
       const acc = new EnduranceAccumulator({ windowCriterion: p.windowCriterion, consecutive: p.consecutive, keepWindow: false });
       acc.pushMany(arr(data, 'g_hrs'), arr(data, 'g_lrs'));
       metrics = acc.metrics(conditions);
+      break;
+    }
+    case 'energy': {
+      const t = arr(data, 't_s');
+      const v = arr(data, 'v_V');
+      const window = pulseWindow(t, v);
+      Object.assign(conditions, { terminal: p.terminal ?? 'programming terminal' });
+      metrics = window
+        ? [writeEnergy({ tS: t, voltageV: v, currentA: arr(data, 'i_A'), pulse: window.pulse, baseline: window.baseline, terminal: p.terminal ?? 'programming terminal', conditions })]
+        : [{ id: 'energy.write', unit: 'J', method: 'waveform integration', conditions, status: 'missing', reason: 'no pulse found in the voltage waveform (no sample above half the peak |V|)' }];
       break;
     }
     case 'iv':

@@ -29,6 +29,7 @@ const ROLES: Record<ImportKind, string[]> = {
   retention: ['t_s', 'g', 'skip'],
   polarization: ['angle_deg', 'light_A', 'dark_A', 'skip'],
   endurance: ['cycle', 'g_hrs', 'g_lrs', 'skip'],
+  energy: ['t_s', 'v_V', 'i_A', 'skip'],
   iv: ['v_V', 'i_A', 'skip'],
 };
 

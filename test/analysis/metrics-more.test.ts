@@ -236,3 +236,59 @@ describe('device-to-device variation and yield (metrics.md §3)', () => {
     expect(y.pass).toEqual({ A1: true, A2: false, A3: false, A4: true });
   });
 });
+
+describe('fits recover their parameters across seeds (noise stated per case)', () => {
+  const rms = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
+  const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
+
+  // Read noise 0.5 % of ΔG on 40 log-spaced reads: τ's standard error is then ≈ 1.5 %, so
+  // the RMS error must stay under 3 %, and the standard errors must be calibrated.
+  it('retention: τ and β of a stretched exponential', () => {
+    const tS = Array.from({ length: 40 }, (_, k) => 10 ** (-1 + (5 * k) / 39));
+    const errTau: number[] = [];
+    const zTau: number[] = [];
+    const errBeta: number[] = [];
+    for (const seed of seeds) {
+      const r = new Rng(seed);
+      const g = tS.map((t) => 2e-5 + 6e-5 * Math.exp(-Math.pow(t / 300, 0.5)) + 6e-5 * 0.005 * r.normal());
+      const ms = analyseRetention({ tS, g, gBefore: 1e-5, unit: 'S', conditions: {} });
+      const tau = m(ms, 'retention.tau');
+      if (tau.status !== 'value') throw new Error(tau.reason);
+      errTau.push(tau.value / 300 - 1);
+      zTau.push((tau.value - 300) / tau.stderr!);
+      errBeta.push(v(ms, 'retention.beta') - 0.5);
+    }
+    expect(rms(errTau)).toBeLessThan(0.03);
+    expect(rms(zTau)).toBeGreaterThan(0.7);
+    expect(rms(zTau)).toBeLessThan(1.3);
+    expect(rms(errBeta)).toBeLessThan(0.01);
+  });
+
+  // Photocurrent noise 1.4 % of the modulation on 19 angles: PR's standard error ≈ 1 %.
+  it('polarization: PR and φ', () => {
+    const angles = Array.from({ length: 19 }, (_, k) => k * 10);
+    const errPr: number[] = [];
+    const errPhi: number[] = [];
+    for (const seed of seeds) {
+      const r = new Rng(seed);
+      const light = angles.map((a) => 1e-9 + 2.09e-9 * Math.cos(((a - 35) * Math.PI) / 180) ** 2 + 0.03e-9 * r.normal());
+      const ms = analysePolarization({ angleDeg: angles, lightA: light, darkA: 0, conditions: {} });
+      errPr.push(v(ms, 'polarization.ratio') / 3.09 - 1);
+      errPhi.push(v(ms, 'polarization.phase') - 35);
+    }
+    expect(rms(errPr)).toBeLessThan(0.02);
+    expect(rms(errPhi)).toBeLessThan(0.6);
+  });
+
+  // With one true time scale AIC should rarely prefer two exponentials (≈ 13 % seen);
+  // at least 80 % of seeds must choose the single exponential.
+  it('PPF: AIC picks the single exponential for single-scale data', () => {
+    let single = 0;
+    for (const seed of seeds) {
+      const r = new Rng(seed);
+      const pairs = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2].map((d) => ({ intervalS: d, a1: 1, a2: 1 + 0.6 * Math.exp(-d / 0.15) + 0.005 * r.normal() }));
+      if (m(analysePpf(pairs, {}), 'ppf.form').convention === 'single-exponential') single++;
+    }
+    expect(single / seeds.length).toBeGreaterThanOrEqual(0.8);
+  });
+});

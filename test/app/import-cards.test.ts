@@ -178,3 +178,26 @@ describe('card exchange format', () => {
     expect(JSON.stringify(schema)).toContain('"const":"neuroprobe.benchmark-card"');
   });
 });
+
+describe('importing a pulse waveform', () => {
+  it('finds the pulse, subtracts the read-bias baseline and integrates V·I', () => {
+    const app = openApp();
+    const file = join(tempDir(), 'pulse.csv');
+    // 0.1 V read bias, then a 1.5 V, 1 µs pulse with 50 ns edges, on a 10 kΩ device.
+    const rows = ['t_s,v_V,i_A'];
+    for (let k = 0; k <= 3000; k++) {
+      const t = k * 1e-9;
+      const v = t < 1e-6 ? 0.1 : t < 1.05e-6 ? 0.1 + (1.4 * (t - 1e-6)) / 50e-9 : t < 2.05e-6 ? 1.5 : t < 2.1e-6 ? 1.5 - (1.4 * (t - 2.05e-6)) / 50e-9 : 0.1;
+      rows.push(`${t},${v},${v / 1e4}`);
+    }
+    writeFileSync(file, rows.join('\n'));
+    const { card } = app.importCsv(file, { as: 'energy' });
+    const e = get(card.metrics, 'energy.write');
+    if (e.status !== 'value') throw new Error(e.reason);
+    // Exact: ∫ V·(V − 0.1)/R dt over the pulse, flat top plus two linear edges.
+    const flat = (1.5 * 1.4) / 1e4 * 1e-6;
+    const edge = (50e-9 / 1e4) * (0.1 * 0.7 + 1.4 * 1.4 / 3); // ∫₀¹ (0.1 + 1.4u)(1.4u) du · 50 ns / R
+    expect(e.value / (flat + 2 * edge)).toBeCloseTo(1, 3);
+    expect(e.extra!.baseline_current_A / 1e-5).toBeCloseTo(1, 3); // the read-bias current, V_read / R
+  });
+});
