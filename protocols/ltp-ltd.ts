@@ -6,10 +6,10 @@
 
 import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Conditions } from '../analysis/metric.ts';
-import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
+import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
 import { ParamError, type ParamValues } from './params.ts';
-import type { BenchInstruments, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
+import type { BenchInstruments, DataChunk, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
 
 export const LTP_LTD_PARAMS = {
   potentiationAmplitudeV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of each potentiating pulse' },
@@ -69,7 +69,7 @@ function conditionsOf(p: LtpLtdParams, completeCycles: number): Conditions {
   };
 }
 
-/** Groups stored reads into complete cycles (an aborted run's partial cycle is left out). */
+/** Groups stored reads into complete cycles (an aborted run's partial cycle, or one with reads at the current limit, is left out). */
 export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[] {
   const { cycle, phase, pulse, i_read_A: current } = data.channels;
   if (!cycle || !phase || !pulse || !current) return [];
@@ -81,12 +81,28 @@ export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[]
     let entry = byCycle.get(c);
     if (!entry) byCycle.set(c, (entry = { ltp: new Array(n + 1).fill(NaN), ltd: new Array(n + 1).fill(NaN) }));
     const k = pulse[i];
-    if (k >= 0 && k <= n) (phase[i] === 0 ? entry.ltp : entry.ltd)[k] = current[i] / v;
+    // Reads at the current limit are not conductances; they leave their cycle incomplete.
+    const limited = !(Math.abs(current[i]) < 0.98 * (p.complianceA as number));
+    if (k >= 0 && k <= n) (phase[i] === 0 ? entry.ltp : entry.ltd)[k] = limited ? NaN : current[i] / v;
   }
   return [...byCycle.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([, e]) => e)
     .filter((e) => e.ltp.every(Number.isFinite) && e.ltd.every(Number.isFinite));
+}
+
+function trainChunk(r: TrainReadings, cycle: number, phase: number, firstReadS: number, events: EventRecord[]): DataChunk {
+  return {
+    channels: {
+      t_s: r.timeS.map((t) => firstReadS + t),
+      i_read_A: r.currentA,
+      v_read_V: r.voltageV,
+      cycle: r.currentA.map(() => cycle),
+      phase: r.currentA.map(() => phase),
+      pulse: r.currentA.map((_, k) => k),
+    },
+    events,
+  };
 }
 
 export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
@@ -177,6 +193,14 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         }
         const r = await smu.runTrain(program, ctx.signal);
         if (r.currentA.length !== measurementsIn(program)) throw new Error(`${smu.label}: expected ${measurementsIn(program)} readings, got ${r.currentA.length}`);
+        // A read at the current limit is not a conductance: the device conducts far more than a synapse should.
+        const limited = r.currentA.findIndex((i) => !(Math.abs(i) < 0.98 * (p.complianceA as number)));
+        if (limited >= 0) {
+          ctx.data(trainChunk(r, c, phase.index, offsetS + readDelay + aperture, []));
+          throw new Error(
+            `cycle ${c} ${phase.name}: read ${limited} (${r.currentA[limited]} A at ${p.readVoltageV} V) reached the current limit ${p.complianceA} A — the device may have shorted or broken down; run stopped`,
+          );
+        }
         // Reads are stamped by the instrument relative to the first read, which ends the prologue.
         const firstReadS = offsetS + readDelay + aperture;
         const events: EventRecord[] = [];
@@ -187,17 +211,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
             data: { cycle: c, phase: phase.name, k, amplitude_V: p[phase.amp] as number, width_s: p[phase.width] as number },
           });
         }
-        ctx.data({
-          channels: {
-            t_s: r.timeS.map((t) => firstReadS + t),
-            i_read_A: r.currentA,
-            v_read_V: r.voltageV,
-            cycle: r.currentA.map(() => c),
-            phase: r.currentA.map(() => phase.index),
-            pulse: r.currentA.map((_, k) => k),
-          },
-          events,
-        });
+        ctx.data(trainChunk(r, c, phase.index, firstReadS, events));
         offsetS += programDurationS(program, aperture);
         ctx.progress((c - 1) * 2 + phase.index + 1, cycles * 2, `cycle ${c}/${cycles} ${phase.name}`);
       }

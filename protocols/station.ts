@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DRIVER_MODELS } from '../drivers/connect.ts';
 import { MemristorParamsSchema } from '../drivers/sim/dut/memristor.ts';
+import { FaultSchema } from '../drivers/sim/faults.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
 
 const ROLE_OF_MODEL = { keithley2450: 'source-meter', keysight33500b: 'pulse-generator' } as const;
@@ -47,6 +48,7 @@ export const StationSchema = z
         seed: z.number().int().default(1),
         deviceIndex: z.number().int().min(0).default(0),
         device: MemristorParamsSchema.partial().strict().default({}),
+        faults: z.array(FaultSchema).default([]).describe('injected faults, to rehearse failures'),
       })
       .optional(),
   })

@@ -11,8 +11,10 @@ import type { BenchEnvironment } from './environment.ts';
 import { SimKeithley2450 } from './keithley2450.ts';
 import { SimKeysight33500B } from './keysight33500b.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
+import { type Fault, FaultyInstrument } from './faults.ts';
 
 export interface SimBenchConfig {
+  faults?: Fault[];
   seed?: number;
   /** Which device of the seeded population (0 = the nominal device). */
   deviceIndex?: number;
@@ -27,6 +29,7 @@ export class SimBench implements BenchEnvironment {
   readonly dut: Memristor;
   readonly smu = new SimKeithley2450();
   readonly generator = new SimKeysight33500B();
+  private readonly faulty = new Map<SimModel, FaultyInstrument>();
 
   constructor(readonly config: SimBenchConfig = {}) {
     this.dut = new Memristor(config.device ?? {}, config.seed ?? 1, config.deviceIndex ?? 0);
@@ -34,8 +37,19 @@ export class SimBench implements BenchEnvironment {
     this.generator.attach(this);
   }
 
+  /** The instrument as clients reach it (behind its injected fault, if any). */
   instrument(model: SimModel): SimInstrument {
-    return model === 'keithley2450' ? this.smu : this.generator;
+    const inner = model === 'keithley2450' ? this.smu : this.generator;
+    const fault = this.config.faults?.find((f) => f.instrument === model);
+    if (!fault) return inner;
+    let wrapped = this.faulty.get(model);
+    if (!wrapped) this.faulty.set(model, (wrapped = new FaultyInstrument(inner, fault, this)));
+    return wrapped;
+  }
+
+  /** Injected "short" fault: the device becomes a near short circuit. */
+  shortDevice(): void {
+    this.dut.forceConductance(1);
   }
 
   nowS(): number {

@@ -2,6 +2,7 @@
 // VISA client (PyVISA with pyvisa-py included) can talk to it like a LAN instrument.
 
 import net from 'node:net';
+import { SimDisconnected } from './faults.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
 
 export interface SimServer {
@@ -27,6 +28,10 @@ export function serveInstrument(instrument: SimInstrument, port = 0, host = '127
         try {
           reply = instrument.handleMessage(line);
         } catch (e) {
+          if (e instanceof SimDisconnected) {
+            socket.destroy();
+            return;
+          }
           // An internal simulator fault must not kill the server; report it on stderr.
           process.stderr.write(`simulated ${instrument.model}: internal error on "${line}": ${(e as Error).message}\n`);
           reply = null;

@@ -1,6 +1,7 @@
 // In-memory transport to a simulated instrument: each write is handed to the
 // instrument as one program message; its response messages queue for reads.
 
+import { SimDisconnected } from '../sim/faults.ts';
 import type { SimInstrument } from '../sim/scpi-instrument.ts';
 import { DEFAULT_TIMEOUT_MS, type Transport, TransportError, timeoutText } from './transport.ts';
 
@@ -15,7 +16,16 @@ export class LoopbackTransport implements Transport {
 
   async write(message: string): Promise<void> {
     if (this.closed) throw new TransportError(`${this.resource}: write after close`, 'closed');
-    const reply = this.instrument.handleMessage(message);
+    let reply: string | null;
+    try {
+      reply = this.instrument.handleMessage(message);
+    } catch (e) {
+      if (e instanceof SimDisconnected) {
+        this.closed = true;
+        throw new TransportError(`${this.resource}: connection closed by the instrument (${e.message})`, 'closed');
+      }
+      throw e;
+    }
     if (reply !== null) this.replies.push(reply);
   }
 

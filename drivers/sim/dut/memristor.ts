@@ -32,6 +32,7 @@ export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
 export class Memristor {
   readonly params: MemristorParams;
   private g: number;
+  private broken = false;
   private readonly rng: Rng;
 
   /** `deviceIndex` draws this device's parameters from the spread (0 = the nominal device). */
@@ -55,10 +56,16 @@ export class Memristor {
     return this.g;
   }
 
+  /** Fault injection: the device breaks down to a fixed conductance (e.g. a short). */
+  forceConductance(gS: number): void {
+    this.g = gS;
+    this.broken = true;
+  }
+
   /** Applies a constant voltage for dt seconds. */
   apply(voltageV: number, dtS: number): void {
     const p = this.params;
-    if (dtS <= 0) return;
+    if (dtS <= 0 || this.broken) return;
     const up = voltageV > p.vSetThresholdV;
     const down = voltageV < p.vResetThresholdV;
     if (!up && !down) return;
