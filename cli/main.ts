@@ -303,12 +303,15 @@ export function buildProgram(): Command {
     .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1')
     .option('--port <n>', 'TCP port of the simulated 2450 (0 = any free port)', '5025')
     .option('--seed <n>', 'seed of the device model', '1')
-    .action(async (o: { port: string; seed: string }) => {
+    .option('--real-time <factor>', 'play pulse trains in wall-clock time (1 = real time, 10 = ten times faster); default: instantly')
+    .action(async (o: { port: string; seed: string; realTime?: string }) => {
       const port = Number(o.port);
       const seed = Number(o.seed);
+      const factor = o.realTime === undefined ? undefined : Number(o.realTime);
       if (!Number.isInteger(port) || port < 0 || port > 65534) throw new UsageError(`--port "${o.port}" is not a port number 0..65534`);
       if (!Number.isInteger(seed)) throw new UsageError(`--seed "${o.seed}" is not a whole number`);
-      await serveSimulatedBench(port, seed);
+      if (factor !== undefined && !(factor > 0)) throw new UsageError(`--real-time "${o.realTime}" is not a positive number`);
+      await serveSimulatedBench(port, seed, factor);
     });
 
   program

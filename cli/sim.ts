@@ -3,8 +3,8 @@
 import { SimBench } from '../drivers/sim/bench.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 
-export async function serveSimulatedBench(port: number, seed: number): Promise<void> {
-  const bench = new SimBench({ seed });
+export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number): Promise<void> {
+  const bench = new SimBench({ seed, realTimeFactor });
   const smu = await serveInstrument(bench.smu, port);
   const gen = await serveInstrument(bench.generator, port === 0 ? 0 : port + 1);
   // Listen for the stop signals before announcing readiness: a supervisor may signal
@@ -14,7 +14,7 @@ export async function serveSimulatedBench(port: number, seed: number): Promise<v
     process.once('SIGTERM', () => resolve());
   });
   process.stdout.write(
-    `simulated bench (seed ${seed}) listening on 127.0.0.1:\n` +
+    `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}) listening on 127.0.0.1:\n` +
       `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
       `Ctrl-C to stop.\n`,

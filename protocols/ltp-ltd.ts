@@ -7,6 +7,7 @@
 import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
+import { AbortedError } from '../drivers/instruments/errors.ts';
 import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import type { BenchInstruments, DataChunk, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
@@ -191,7 +192,15 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
             trigger: 'external',
           });
         }
-        const r = await smu.runTrain(program, ctx.signal);
+        let r: TrainReadings;
+        try {
+          r = await smu.runTrain(program, ctx.signal);
+        } catch (e) {
+          if (e instanceof AbortedError && e.partial && e.partial.currentA.length > 0) {
+            ctx.data(trainChunk(e.partial, c, phase.index, offsetS + readDelay + aperture, []));
+          }
+          throw e;
+        }
         if (r.currentA.length !== measurementsIn(program)) throw new Error(`${smu.label}: expected ${measurementsIn(program)} readings, got ${r.currentA.length}`);
         // A read at the current limit is not a conductance: the device conducts far more than a synapse should.
         const limited = r.currentA.findIndex((i) => !(Math.abs(i) < 0.98 * (p.complianceA as number)));

@@ -49,6 +49,7 @@ export const StationSchema = z
         deviceIndex: z.number().int().min(0).default(0),
         device: MemristorParamsSchema.partial().strict().default({}),
         faults: z.array(FaultSchema).default([]).describe('injected faults, to rehearse failures'),
+        realTimeFactor: z.number().positive().optional().describe('play pulse trains in wall-clock time (1 = real time); default: as fast as possible'),
       })
       .optional(),
   })

@@ -1,5 +1,7 @@
 // Errors a user can act on: which instrument, which setting, what value, what is allowed.
 
+import type { TrainReadings } from './waveform.ts';
+
 export class DriverError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,7 +22,11 @@ export class InstrumentError extends DriverError {
 }
 
 export class AbortedError extends Error {
-  constructor(what = 'operation') {
+  constructor(
+    what = 'operation',
+    /** What was measured before the abort, when the instrument could still be read. */
+    readonly partial?: TrainReadings,
+  ) {
     super(`${what} aborted`);
     this.name = 'AbortedError';
   }

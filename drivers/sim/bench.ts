@@ -15,6 +15,8 @@ import { type Fault, FaultyInstrument } from './faults.ts';
 
 export interface SimBenchConfig {
   faults?: Fault[];
+  /** Virtual seconds per wall-clock second while a pulse train plays; absent = as fast as possible. */
+  realTimeFactor?: number;
   seed?: number;
   /** Which device of the seeded population (0 = the nominal device). */
   deviceIndex?: number;
@@ -34,6 +36,7 @@ export class SimBench implements BenchEnvironment {
   constructor(readonly config: SimBenchConfig = {}) {
     this.dut = new Memristor(config.device ?? {}, config.seed ?? 1, config.deviceIndex ?? 0);
     this.smu.attach(this);
+    if (config.realTimeFactor !== undefined) this.smu.setRealTimeFactor(config.realTimeFactor);
     this.generator.attach(this);
   }
 

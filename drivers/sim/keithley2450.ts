@@ -73,6 +73,8 @@ export class SimKeithley2450 extends ScpiInstrument {
   private readonly digitalMode = new Map<number, string>();
   private readonly digitalStimulus = new Map<number, number>();
   private triggerState: 'IDLE' | 'RUNNING' | 'ABORTED' = 'IDLE';
+  private realTimeFactor: number | null = null;
+  private paced: { steps: Generator<void>; realStartMs: number; virtualStartS: number } | null = null;
   private lastBlock = 0;
 
   constructor(private readonly serial = 'NPSIM2450') {
@@ -122,6 +124,7 @@ export class SimKeithley2450 extends ScpiInstrument {
     this.digitalMode.clear();
     this.digitalStimulus.clear();
     this.triggerState = 'IDLE';
+    this.paced = null;
     this.resetBuffers();
   }
 
@@ -492,7 +495,13 @@ export class SimKeithley2450 extends ScpiInstrument {
     });
     this.on(':TRIGger:STATe', { query: () => `${this.triggerState};${this.triggerState};${this.lastBlock}` });
     this.on(':INITiate[:IMMediate]', { set: () => this.runTriggerModel() });
-    this.on(':ABORt', { set: () => void (this.triggerState = this.triggerState === 'RUNNING' ? 'ABORTED' : this.triggerState) });
+    this.on(':ABORt', {
+      set: () => {
+        if (this.triggerState !== 'RUNNING') return;
+        this.triggerState = 'ABORTED';
+        this.paced = null;
+      },
+    });
     this.on(':DIGital:LINE#:MODE', {
       set: (a, sfx: Suffixes) => {
         requireArgs(a, 2);
@@ -516,11 +525,54 @@ export class SimKeithley2450 extends ScpiInstrument {
     this.on(':TRIGger:DIGital#:OUTPut:STIMulus', stimulus);
   }
 
+  /**
+   * Starts the trigger model. Unpaced, it runs to completion at once (virtual time);
+   * paced, it advances with wall-clock time as messages arrive, so a client sees a
+   * train in progress, can poll it and can abort it.
+   */
   private runTriggerModel(): void {
     if (this.triggerState === 'RUNNING') throw Errors.settingsConflict('trigger model is already running');
     if (this.blocks.size === 0) throw Errors.settingsConflict('trigger model is empty');
-    const env = this.bench;
     this.triggerState = 'RUNNING';
+    const steps = this.triggerSteps();
+    if (this.realTimeFactor === null) {
+      this.drain(steps, Infinity);
+      return;
+    }
+    this.paced = { steps, realStartMs: Date.now(), virtualStartS: this.bench.nowS() };
+  }
+
+  /** Advances a paced trigger model to the present wall-clock time. */
+  private catchUp(): void {
+    if (!this.paced || this.realTimeFactor === null) return;
+    const target = this.paced.virtualStartS + ((Date.now() - this.paced.realStartMs) / 1000) * this.realTimeFactor;
+    this.drain(this.paced.steps, target);
+  }
+
+  private drain(steps: Generator<void>, untilS: number): void {
+    try {
+      while (this.bench.nowS() < untilS) {
+        if (steps.next().done) {
+          this.paced = null;
+          break;
+        }
+      }
+    } catch (e) {
+      this.paced = null;
+      this.triggerState = 'IDLE';
+      if (e instanceof ScpiError) this.pushError(e);
+      else throw e;
+    }
+  }
+
+  override handleMessage(message: string): string | null {
+    this.catchUp();
+    return super.handleMessage(message);
+  }
+
+  /** The trigger model as a sequence of steps, yielding after each block that takes time. */
+  private *triggerSteps(): Generator<void> {
+    const env = this.bench;
     const counters = new Map<number, number>();
     let pc = Math.min(...this.blocks.keys());
     let steps = 0;
@@ -549,11 +601,13 @@ export class SimKeithley2450 extends ScpiInstrument {
             break;
           case 'DELAY_CONSTANT':
             env.advance(b.delayS);
+            yield;
             break;
           case 'MEASURE': {
             if (!this.output) throw Errors.settingsConflict('measure block reached with the output off');
             const buf = this.buffer(b.buffer);
             for (let i = 0; i < b.count; i++) this.store(buf, this.measure());
+            yield;
             break;
           }
           case 'NOTIFY':
@@ -576,6 +630,12 @@ export class SimKeithley2450 extends ScpiInstrument {
     } finally {
       if (this.triggerState === 'RUNNING') this.triggerState = 'IDLE';
     }
+  }
+
+  /** Virtual seconds per wall-clock second for the trigger model, or null to run unpaced. */
+  setRealTimeFactor(factor: number | null): void {
+    if (factor !== null && !(factor > 0)) throw new Error(`real-time factor must be positive, got ${factor}`);
+    this.realTimeFactor = factor;
   }
 
   /** Host-side abort (the bench uses it for fault injection and process exit). */

@@ -214,3 +214,45 @@ describe('station files', () => {
     );
   });
 });
+
+describe('abort in the middle of a hardware-timed train (simulator paced in real time)', () => {
+  it('sends :ABOR while the train plays, keeps the readings taken so far, and leaves the outputs off', async () => {
+    const app = openApp();
+    // Real time: one train of 100 pulses at 20 ms takes about 2 s.
+    const sim = new SimBench({ seed: 1, realTimeFactor: 1 });
+    const controller = new AbortController();
+    let started = 0;
+    const r = app.runProtocol({
+      protocolId: 'ltp-ltd',
+      params: {},
+      station: simulatedStation(),
+      device: 'D8',
+      sim,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'started') {
+          started = Date.now();
+          setTimeout(() => controller.abort('operator'), 500);
+        }
+      },
+    });
+    const result = await r;
+    const elapsed = Date.now() - started;
+    expect(result.outcome.status).toBe('aborted');
+    expect(elapsed).toBeLessThan(1500); // well before the 2 s train would have ended
+    const inits = sim.smu.received.filter((m) => m === ':INIT').length;
+    expect(inits).toBe(1);
+    const afterInit = sim.smu.received.slice(sim.smu.received.indexOf(':INIT'));
+    expect(afterInit).toContain(':ABOR');
+    expect(sim.smu.isOutputOn).toBe(false);
+    expect(sim.smu.sourceLevelV).toBe(0);
+    // The device stopped part-way up its range: the train really was interrupted.
+    const g = sim.dut.conductanceS;
+    expect(g).toBeGreaterThan(12e-6);
+    expect(g).toBeLessThan(80e-6);
+    const run = app.run(result.runId!);
+    expect(run.status).toBe('aborted');
+    expect(run.samples).toBeGreaterThan(5);
+    expect(run.samples).toBeLessThan(101);
+  });
+});

@@ -148,7 +148,9 @@ export class Keithley2450 implements SourceMeter {
       }
       if (signal?.aborted) {
         await this.scpi.write(':ABOR');
-        throw new AbortedError('pulse train');
+        // Keep what the train measured before the abort: raw data is never thrown away.
+        const got = await this.scpi.queryNumber(`:TRAC:ACT? ${BUFFER}`);
+        throw new AbortedError('pulse train', await this.readBuffer(got));
       }
       if (Date.now() > deadline) {
         await this.scpi.write(':ABOR');
@@ -157,11 +159,18 @@ export class Keithley2450 implements SourceMeter {
       await new Promise((r) => setTimeout(r, 50));
     }
 
+    const readings = await this.readBuffer(expected);
+    await this.scpi.checkErrors('after the pulse train');
+    return readings;
+  }
+
+  /** Reads readings 1..count of defbuffer1 (current, source voltage, relative time), in chunks. */
+  private async readBuffer(count: number): Promise<TrainReadings> {
     const currentA: number[] = [];
     const voltageV: number[] = [];
     const timeS: number[] = [];
-    for (let start = 1; start <= expected; start += READOUT_CHUNK) {
-      const end = Math.min(expected, start + READOUT_CHUNK - 1);
+    for (let start = 1; start <= count; start += READOUT_CHUNK) {
+      const end = Math.min(count, start + READOUT_CHUNK - 1);
       const vals = parseScpiNumbers(await this.scpi.query(`:TRAC:DATA? ${start}, ${end}, ${BUFFER}, READ, SOUR, REL`), ':TRAC:DATA?', this.label);
       if (vals.length !== 3 * (end - start + 1)) {
         throw new DriverError(`${this.label}: :TRAC:DATA? returned ${vals.length} values for ${end - start + 1} readings × 3 elements`);
@@ -172,7 +181,6 @@ export class Keithley2450 implements SourceMeter {
         timeS.push(vals[i + 2]);
       }
     }
-    await this.scpi.checkErrors('after the pulse train');
     return { currentA, voltageV, timeS };
   }
 
