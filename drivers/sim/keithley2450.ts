@@ -3,10 +3,11 @@
 // set-up, limits and ranges, single measurements, reading buffers, source
 // configuration lists and the trigger model (the 2450's hardware-timed mechanism),
 // digital-line trigger outputs, and the error queue.
-// Unconfirmed against the vendor manual (marked [3]-grade guesses here): the default
-// current limit (105 µA), defbuffer1 capacity (100 000), the `REL` element being
-// relative to the buffer's first reading, TRIG:STAT? reply layout, and the 2450
-// refusing a measurement with the output off (modelled as error -221).
+// Confirmed in the 2450 reference manual (2450-901-01 Rev. B): the :TRIGger:STATe? reply
+// layout (`IDLE;IDLE;9`: state, state, last block) and defbuffer1 filling continuously
+// (oldest readings overwritten). Unconfirmed (our guesses): the default current limit
+// (105 µA), defbuffer1 capacity (100 000), the `REL` element being relative to the
+// buffer's first reading, and a measurement with the output off being refused (-221).
 
 import { Errors, ScpiError, type Suffixes } from '../scpi/command-tree.ts';
 import { parseBoolArg, parseEnumArg, parseIntArg, parseNumberArg, requireArgs, unquote } from '../scpi/arguments.ts';

@@ -2,9 +2,12 @@
 // A pulse train is compiled into one source configuration list plus one trigger model,
 // started with a single :INIT and read back from defbuffer1: instrument-timed, one
 // round trip per train. The trigger-model SCPI forms come from Tektronix's 2450 FET
-// example [V]. Unconfirmed against the reference manual: the 63-block trigger-model
-// limit, the shortest reliable segment (the Tek TSP example's ~750 µs "source only",
-// itself marked "TODO verify"), and defbuffer1's capacity limit of 11 000 000 readings.
+// example [V]; the :TRIGger:STATe? states polled here are as the 2450 reference manual
+// lists them. The manual's performance advice (fewer than 15 blocks, constant delays
+// under 254 ms, few configuration-list blocks) is why the compiled model recalls one
+// short list per segment. Unconfirmed: the 63-block limit, the shortest reliable segment
+// (the Tek TSP example's ~750 µs "source only", itself marked as needing verification),
+// and defbuffer1's capacity limit of 11 000 000 readings.
 
 import { AbortedError, DriverError, checkRange } from '../errors.ts';
 import type { SmuCapabilities, SourceMeter } from '../roles.ts';
