@@ -46,9 +46,15 @@ function restS(p: LtpLtdParams, widthS: number, bench: BenchInstruments): number
 function trainProgram(p: LtpLtdParams, phase: (typeof PHASES)[number], bench: BenchInstruments): TrainProgram {
   const widthS = p[phase.width] as number;
   const read: Segment = { levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true };
-  const pulse: Segment = p.pulseSource === 'generator' ? { levelV: 0, durationS: widthS, triggerOut: true } : { levelV: p[phase.amp] as number, durationS: widthS };
   const rest = restS(p, widthS, bench);
-  const unit = rest > 1e-12 ? [pulse, read, { levelV: 0, durationS: rest }] : [pulse, read];
+  const restSegment: Segment[] = rest > 1e-12 ? [{ levelV: 0, durationS: rest }] : [];
+  // With the generator, the SMU holds the read level, fires the generator's pulse at the
+  // segment start and reads after width + read delay: the pulse may then be far shorter
+  // than the SMU's shortest segment.
+  const unit: Segment[] =
+    p.pulseSource === 'generator'
+      ? [{ levelV: p.readVoltageV as number, durationS: widthS + (p.readDelayS as number), measure: true, triggerOut: true }, ...restSegment]
+      : [{ levelV: p[phase.amp] as number, durationS: widthS }, read, ...restSegment];
   return { prologue: [read], unit, repeat: p.pulsesPerTrain as number, limitA: p.complianceA as number, nplc: p.nplc as number };
 }
 

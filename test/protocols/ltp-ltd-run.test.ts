@@ -256,3 +256,18 @@ describe('abort in the middle of a hardware-timed train (simulator paced in real
     expect(run.samples).toBeLessThan(101);
   });
 });
+
+describe('short pulses from the generator', () => {
+  it('plays 10 µs generator pulses, far below the SMU’s shortest segment, and refuses them from the SMU', async () => {
+    const app = openApp();
+    const sim = new SimBench({ seed: 1, device: { widthNominalS: 1e-5 } });
+    const params = { pulseSource: 'generator', potentiationWidthS: 1e-5, depressionWidthS: 1e-5, cycles: 2 };
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params, station: simulatedStation(), device: 'D9', sim });
+    expect(r.outcome.status).toBe('completed');
+    expect(sim.generator.received).toContain(":SOUR1:FUNC:PULS:WIDT 0.00001");
+    expect(value(r.outcome.metrics, 'dr.ratio:ltp')).toBeGreaterThan(5);
+    await expect(app.runProtocol({ protocolId: 'ltp-ltd', params: { ...params, pulseSource: 'smu' }, station: simulatedStation(), device: 'D9', sim: new SimBench() })).rejects.toThrow(
+      /LTP train: Keithley 2450 at SIM::keithley2450: segment 2 duration 0.00001 s is outside what it supports \(0.00075 to 100000 s\)/,
+    );
+  });
+});
