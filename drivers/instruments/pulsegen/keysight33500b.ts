@@ -8,8 +8,8 @@
 
 import { DriverError, checkRange } from '../errors.ts';
 import type { PulseGenCapabilities, PulseGenerator, PulseSetup } from '../roles.ts';
-import { ScpiSession, scpiNumber } from '../scpi-session.ts';
-import type { Transport } from '../../transport/transport.ts';
+import { ScpiDriver } from '../scpi-driver.ts';
+import { scpiNumber } from '../scpi-session.ts';
 
 export const KEYSIGHT_33500B_CAPABILITIES: PulseGenCapabilities = {
   channels: 2,
@@ -20,29 +20,13 @@ export const KEYSIGHT_33500B_CAPABILITIES: PulseGenCapabilities = {
   maxBurstCount: 1e8,
 };
 
-export class Keysight33500B implements PulseGenerator {
+export class Keysight33500B extends ScpiDriver implements PulseGenerator {
   readonly role = 'pulse-generator' as const;
   readonly model = 'Keysight 33500B';
   readonly capabilities = KEYSIGHT_33500B_CAPABILITIES;
-  private readonly scpi: ScpiSession;
 
-  constructor(transport: Transport) {
-    this.scpi = new ScpiSession(transport, this.model);
-  }
-
-  get label(): string {
-    return this.scpi.label;
-  }
-
-  async identify(): Promise<string> {
-    const idn = await this.scpi.query('*IDN?');
-    if (!/,\s*335\d\d[AB]?\s*,/.test(idn)) throw new DriverError(`${this.label}: *IDN? answered "${idn}", which is not a 33500-series generator`);
-    return idn.trim();
-  }
-
-  async reset(): Promise<void> {
-    await this.scpi.writeAll(['*RST', '*CLS']);
-    await this.scpi.checkErrors('after reset');
+  identify(): Promise<string> {
+    return this.checkIdn(/,\s*335\d\d[AB]?\s*,/, 'a 33500-series generator');
   }
 
   validatePulses(s: PulseSetup): void {
@@ -96,9 +80,5 @@ export class Keysight33500B implements PulseGenerator {
     await this.scpi.writeAll([':OUTP1 OFF', ':OUTP2 OFF']);
     const states = (await this.scpi.query(':OUTP1?;:OUTP2?')).trim();
     if (states !== '0;0') throw new DriverError(`${this.label}: outputs report "${states}" after :OUTP OFF`);
-  }
-
-  close(): Promise<void> {
-    return this.scpi.transport.close();
   }
 }

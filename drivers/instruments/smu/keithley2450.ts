@@ -11,9 +11,9 @@
 
 import { AbortedError, DriverError, checkRange } from '../errors.ts';
 import type { SmuCapabilities, SourceMeter } from '../roles.ts';
-import { ScpiSession, parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
+import { ScpiDriver } from '../scpi-driver.ts';
+import { parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
 import { type Segment, type TrainProgram, type TrainReadings, measurementsIn, programDurationS, programLevels } from '../waveform.ts';
-import type { Transport } from '../../transport/transport.ts';
 
 const LIST = 'NPTRAIN';
 const BUFFER = '"defbuffer1"';
@@ -37,24 +37,14 @@ function smallestRange(value: number, ranges: number[]): number {
   return ranges.find((r) => Math.abs(value) <= r) ?? ranges[ranges.length - 1];
 }
 
-export class Keithley2450 implements SourceMeter {
+export class Keithley2450 extends ScpiDriver implements SourceMeter {
   readonly role = 'source-meter' as const;
   readonly model = 'Keithley 2450';
   readonly capabilities = KEITHLEY_2450_CAPABILITIES;
-  private readonly scpi: ScpiSession;
   private listCreated = false;
 
-  constructor(transport: Transport) {
-    this.scpi = new ScpiSession(transport, this.model);
-  }
-
-  get label(): string {
-    return this.scpi.label;
-  }
-
   async identify(): Promise<string> {
-    const idn = await this.scpi.query('*IDN?');
-    if (!/2450/.test(idn)) throw new DriverError(`${this.label}: *IDN? answered "${idn}", which is not a Keithley 2450`);
+    const idn = await this.checkIdn(/2450/, 'a Keithley 2450');
     const lang = await this.scpi.query('*LANG?');
     if (lang.trim().toUpperCase() !== 'SCPI') {
       throw new DriverError(`${this.label}: command language is "${lang.trim()}"; set it to SCPI (*LANG SCPI, then power-cycle)`);
@@ -62,10 +52,9 @@ export class Keithley2450 implements SourceMeter {
     return idn.trim();
   }
 
-  async reset(): Promise<void> {
-    await this.scpi.writeAll(['*RST', '*CLS']);
+  override async reset(): Promise<void> {
     this.listCreated = false;
-    await this.scpi.checkErrors('after reset');
+    await super.reset();
   }
 
   validateTrain(p: TrainProgram): void {
@@ -192,9 +181,5 @@ export class Keithley2450 implements SourceMeter {
     await this.scpi.writeAll([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF']);
     const state = (await this.scpi.query(':OUTP?')).trim();
     if (state !== '0') throw new DriverError(`${this.label}: output still reports "${state}" after :OUTP OFF`);
-  }
-
-  close(): Promise<void> {
-    return this.scpi.transport.close();
   }
 }
