@@ -11,14 +11,23 @@ import { type ImportOptions, importCsv } from './import/import-run.ts';
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, exportRunCsv, exportRunJson } from '../db/export.ts';
-import { type RunRecord, type RunSummary, getRun, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
+import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
 import { RunRecorder } from '../db/recorder.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
-import { type RunOutcome, type RunRequest, runProtocol } from '../protocols/runner.ts';
+import { type RunEvent, type RunOutcome, type RunRequest, runProtocol } from '../protocols/runner.ts';
+import { type Station, parseStation } from '../protocols/station.ts';
+import type { Metric } from '../analysis/metric.ts';
 import { SOFTWARE_VERSION } from './version.ts';
 
 export type StartRun = Omit<RunRequest, 'protocol'> & { protocolId: string };
+
+export class ResumeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeError';
+  }
+}
 
 export interface RunResult {
   /** Null when the run failed before it started (nothing was stored). */
@@ -43,38 +52,67 @@ export class NeuroProbeApp {
 
   async runProtocol(req: StartRun): Promise<RunResult> {
     const protocol = getProtocol(req.protocolId);
+    return this.execute(req, (started) =>
+      new RunRecorder(this.db, {
+        device: req.device,
+        stationName: req.station.name,
+        stationJson: JSON.stringify(req.station),
+        protocolId: protocol.id,
+        protocolVersion: protocol.version,
+        params: started.params,
+        softwareVersion: SOFTWARE_VERSION,
+        channels: protocol.channels,
+        instruments: started.instruments,
+      }),
+    );
+  }
+
+  /**
+   * Continues an interrupted, aborted or failed run from its last checkpoint, on the
+   * station it was recorded with (or another one), appending to the same run.
+   */
+  async resumeRun(runId: number, opts: Pick<StartRun, 'onEvent' | 'signal' | 'handleSignals' | 'sim'> & { station?: Station } = {}): Promise<RunResult> {
+    const run = getRun(this.db, runId);
+    if (!['interrupted', 'aborted', 'failed'].includes(run.status)) throw new ResumeError(`run ${runId} is ${run.status}; only interrupted, aborted or failed runs can be resumed`);
+    if (run.protocolId === 'imported') throw new ResumeError(`run ${runId} holds imported data; there is nothing to resume`);
+    const protocol = getProtocol(run.protocolId);
+    if (protocol.version !== run.protocolVersion) throw new ResumeError(`run ${runId} was recorded with ${protocol.id} v${run.protocolVersion}; this NeuroProbe has v${protocol.version}`);
+    const checkpoint = lastCheckpoint(this.db, runId);
+    if (!checkpoint) throw new ResumeError(`run ${runId} has no checkpoint (it stopped before its first cycle completed); start a new run instead`);
+    const station = opts.station ?? parseStation(JSON.parse(run.station.json), `stored with run ${runId}`);
+    this.db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)').run(runId, checkpoint.state.offsetS ?? 0, 'resume', JSON.stringify({ at: new Date().toISOString(), ...checkpoint.state }));
+    const result = await this.execute(
+      { ...opts, protocolId: run.protocolId, params: run.params, station, device: run.device, resume: checkpoint.state },
+      () => RunRecorder.reopen(this.db, runId),
+      // The card of a resumed run covers everything stored, not only the resumed part.
+      () => analyseRun(getRun(this.db, runId), { channels: readAllChannels(this.db, runId) }).metrics,
+    );
+    return result;
+  }
+
+  private async execute(
+    req: StartRun,
+    openRecorder: (started: Extract<RunEvent, { type: 'started' }>) => RunRecorder,
+    finalMetrics?: () => Metric[],
+  ): Promise<RunResult> {
+    const protocol = getProtocol(req.protocolId);
     let recorder: RunRecorder | null = null;
     const outcome = await runProtocol({
+      ...req,
       protocol,
-      params: req.params,
-      station: req.station,
-      device: req.device,
-      signal: req.signal,
-      handleSignals: req.handleSignals,
-      sim: req.sim,
       onEvent: (e) => {
-        if (e.type === 'started') {
-          recorder = new RunRecorder(this.db, {
-            device: req.device,
-            stationName: req.station.name,
-            stationJson: JSON.stringify(req.station),
-            protocolId: protocol.id,
-            protocolVersion: protocol.version,
-            params: e.params,
-            softwareVersion: SOFTWARE_VERSION,
-            channels: protocol.channels,
-            instruments: e.instruments,
-          });
-        } else if (e.type === 'data') {
-          recorder?.append(e.chunk.channels, e.chunk.events);
-        }
+        if (e.type === 'started') recorder = openRecorder(e);
+        else if (e.type === 'data') recorder?.append(e.chunk.channels, e.chunk.events);
+        else if (e.type === 'checkpoint') recorder?.checkpoint(e.state);
         req.onEvent?.(e);
       },
     });
     const rec = recorder as RunRecorder | null;
     if (!rec) return { runId: null, outcome, card: null };
-    rec.finish(outcome.status, outcome.reason, outcome.metrics, ANALYSIS_VERSION);
-    return { runId: rec.runId, outcome, card: this.card(rec.runId) };
+    rec.flush(true);
+    const metrics = finalMetrics ? finalMetrics() : outcome.metrics;
+    rec.finish(outcome.status, outcome.reason, metrics, ANALYSIS_VERSION);
+    return { runId: rec.runId, outcome: { ...outcome, metrics }, card: this.card(rec.runId) };
   }
 
   runs(): RunSummary[] {

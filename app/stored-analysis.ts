@@ -81,7 +81,6 @@ export function reanalyseAndStore(db: Db, runId: number, options: AnalysisOption
   const run = getRun(db, runId);
   const { metrics } = analyseRun(run, { channels: readAllChannels(db, runId) }, options);
   const version = optionsVersion(options);
-  db.prepare('DELETE FROM metrics WHERE run_id = ? AND analysis_version = ?').run(runId, version);
   insertMetrics(db, runId, version, metrics);
   return cardOf(run, metrics, version);
 }

@@ -109,6 +109,36 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('resume')
+    .description('continue an interrupted, aborted or failed run from its last checkpoint (appends to the same run)')
+    .argument('<run>', 'run id')
+    .option('--station <file>', 'station JSON (default: the station stored with the run)')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .option('--json', 'print the card as JSON')
+    .action(async (runArg: string, o: { station?: string; db: string; json?: boolean }) => {
+      const id = parseRunId(runArg);
+      const station = o.station ? loadStationFile(o.station) : undefined;
+      const app = new NeuroProbeApp(o.db, { mustExist: true });
+      const progress = new ProgressLine();
+      try {
+        const r = await app.resumeRun(id, {
+          station,
+          handleSignals: true,
+          onEvent: (e) => {
+            if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+          },
+        });
+        progress.end();
+        if (r.runId === null) throw new Error(`run did not restart: ${r.outcome.reason}`);
+        process.stderr.write(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}\n`);
+        if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
+        if (r.outcome.status !== 'completed') process.exitCode = r.outcome.status === 'aborted' ? 130 : 1;
+      } finally {
+        app.close();
+      }
+    });
+
+  program
     .command('runs')
     .description('list the runs in a database')
     .option('--db <file>', 'database file', DEFAULT_DB)
@@ -338,7 +368,7 @@ async function main(): Promise<void> {
     const err = e as Error;
     process.stderr.write(`neuroprobe: ${err.message}\n`);
     if (process.env.NEUROPROBE_DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError', 'ImportError'].includes(err.name) ? 2 : 1;
+    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError', 'ImportError', 'ResumeError'].includes(err.name) ? 2 : 1;
   }
 }
 

@@ -111,3 +111,8 @@ export function readMetrics(db: Db, runId: number, analysisVersion?: string): { 
   });
   return { analysisVersion: version, metrics };
 }
+
+export function lastCheckpoint(db: Db, runId: number): { samples: number; state: Record<string, number> } | null {
+  const row = db.prepare('SELECT samples, state_json FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as { samples: number; state_json: string } | undefined;
+  return row ? { samples: row.samples, state: JSON.parse(row.state_json) as Record<string, number> } : null;
+}

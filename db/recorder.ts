@@ -67,6 +67,8 @@ export function insertMetrics(db: Db, runId: number, analysisVersion: string, me
   );
   const t = now();
   db.transaction(() => {
+    // One set of metrics per run and analysis version: a new analysis replaces the old one.
+    db.prepare('DELETE FROM metrics WHERE run_id = ? AND analysis_version = ?').run(runId, analysisVersion);
     for (const m of metrics) {
       const isValue = m.status === 'value';
       ins.run(
@@ -102,15 +104,29 @@ export class RunRecorder {
   private readonly insertEvent;
   private finished = false;
 
+  /** Continues recording an existing run (resume): its channels keep growing where they ended. */
+  static reopen(db: Db, runId: number, opts: RecorderOptions = {}): RunRecorder {
+    return new RunRecorder(db, runId, opts);
+  }
+
   constructor(
     private readonly db: Db,
-    run: NewRun,
+    run: NewRun | number,
     opts: RecorderOptions = {},
   ) {
     this.chunkSamples = opts.chunkSamples ?? 8000;
     this.flushIntervalMs = opts.flushIntervalMs ?? 500;
     this.insertChunk = db.prepare('INSERT INTO chunks (channel_id, seq, first_index, n, data) VALUES (?, ?, ?, ?, ?)');
     this.insertEvent = db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)');
+    if (typeof run === 'number') {
+      this.runId = run;
+      const channels = db
+        .prepare('SELECT c.id, c.name, COALESCE(MAX(k.seq) + 1, 0) AS seq, COALESCE(SUM(k.n), 0) AS written FROM channels c LEFT JOIN chunks k ON k.channel_id = c.id WHERE c.run_id = ? GROUP BY c.id')
+        .all(run) as { id: number; name: string; seq: number; written: number }[];
+      for (const c of channels) this.pending.set(c.name, { channelId: c.id, seq: c.seq, written: c.written, buf: new Float64Array(this.chunkSamples), fill: 0, queued: [] });
+      db.prepare(`UPDATE runs SET status = 'running', ended_at = NULL WHERE id = ?`).run(run);
+      return;
+    }
     this.runId = db.transaction(() => {
       const deviceId = ensureDevice(db, run.device);
       const stationId = ensureStation(db, run.stationName, run.stationJson);
@@ -173,6 +189,13 @@ export class RunRecorder {
     })();
     this.queuedBytes = 0;
     this.lastFlush = Date.now();
+  }
+
+  /** Commits everything so far and records a point the run can be resumed from. */
+  checkpoint(state: Record<string, number>): void {
+    this.flush(true);
+    const samples = Math.max(0, ...[...this.pending.values()].map((p) => p.written));
+    this.db.prepare('INSERT INTO checkpoints (run_id, created_at, samples, state_json) VALUES (?, ?, ?, ?)').run(this.runId, now(), samples, JSON.stringify(state));
   }
 
   finish(status: 'completed' | 'aborted' | 'failed', reason: string, metrics: Metric[], analysisVersion: string): void {

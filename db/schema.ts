@@ -86,6 +86,17 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX metrics_by_run ON metrics (run_id, analysis_version);
   `,
+  // 2: checkpoints a run can be resumed from.
+  `
+  CREATE TABLE checkpoints (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    state_json TEXT NOT NULL
+  );
+  CREATE INDEX checkpoints_by_run ON checkpoints (run_id, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

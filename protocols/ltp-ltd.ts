@@ -184,8 +184,10 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
     const aperture = apertureS(p, ctx.bench);
     const readDelay = p.readDelayS as number;
     const interval = p.pulseIntervalS as number;
-    let offsetS = 0;
-    for (let c = 1; c <= cycles; c++) {
+    // Resuming restarts the first cycle that had not completed; its partial data stays
+    // stored and is superseded by the new reads of that cycle.
+    let offsetS = ctx.resumeFrom?.offsetS ?? 0;
+    for (let c = ctx.resumeFrom?.nextCycle ?? 1; c <= cycles; c++) {
       for (const phase of PHASES) {
         const program = trainProgram(p, phase, ctx.bench);
         if (p.pulseSource === 'generator' && generator) {
@@ -230,6 +232,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         offsetS += programDurationS(program, aperture);
         ctx.progress((c - 1) * 2 + phase.index + 1, cycles * 2, `cycle ${c}/${cycles} ${phase.name}`);
       }
+      ctx.checkpoint({ nextCycle: c + 1, offsetS });
     }
   },
 

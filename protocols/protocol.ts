@@ -36,7 +36,14 @@ export interface RunContext {
   signal: AbortSignal;
   data(chunk: DataChunk): void;
   progress(done: number, total: number, message: string): void;
+  /** A point the run can be resumed from: all data before it is complete. */
+  checkpoint(state: CheckpointState): void;
+  /** Set when this run continues an interrupted one: the state of its last checkpoint. */
+  resumeFrom?: CheckpointState;
 }
+
+/** Whatever a protocol needs to continue from a checkpoint (numbers only, stored as JSON). */
+export type CheckpointState = Record<string, number>;
 
 /** A whole run's raw data as stored (what analysis sees, live or replayed). */
 export interface RunData {

@@ -11,7 +11,7 @@ import { SimBench } from '../drivers/sim/bench.ts';
 import type { Metric } from '../analysis/metric.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
-import type { BenchInstruments, DataChunk, ProtocolDefinition } from './protocol.ts';
+import type { BenchInstruments, CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
 import { type Limits, type Station, type StationInstrument, limitsFor, usesSimulator } from './station.ts';
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
@@ -27,6 +27,7 @@ export interface InstrumentSnapshot {
 export type RunEvent =
   | { type: 'started'; protocol: string; version: string; params: Record<string, number | string>; instruments: InstrumentSnapshot[] }
   | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'checkpoint'; state: CheckpointState }
   | { type: 'data'; chunk: DataChunk }
   | { type: 'metrics'; metrics: Metric[]; conditions: Conditions }
   | { type: 'ended'; status: RunStatus; reason: string };
@@ -50,6 +51,8 @@ export interface RunRequest {
   handleSignals?: boolean;
   /** Use this simulated bench for SIM:: resources (tests); otherwise one is built from the station. */
   sim?: SimBench;
+  /** Continue an interrupted run from the state of its last checkpoint. */
+  resume?: CheckpointState;
 }
 
 export interface RunOutcome {
@@ -108,7 +111,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const opened: Instrument[] = [];
   const snapshots: InstrumentSnapshot[] = [];
   let status: RunStatus = 'completed';
-  let reason = 'all cycles done';
+  let reason = req.resume ? `all cycles done (resumed from checkpoint ${JSON.stringify(req.resume)})` : 'all cycles done';
   const chunks: DataChunk[] = [];
   let started = false;
 
@@ -152,6 +155,8 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
         emit({ type: 'progress', done, total, message });
         if (controller.signal.aborted) throw new AbortedError('run');
       },
+      checkpoint: (state) => emit({ type: 'checkpoint', state }),
+      ...(req.resume ? { resumeFrom: req.resume } : {}),
     });
     if (controller.signal.aborted) throw new AbortedError('run');
   } catch (e) {

@@ -172,3 +172,39 @@ describe('neuroprobe analysis commands', () => {
     expect(badCsv.stderr.trim()).toBe('neuroprobe: cannot read nofile.csv: ENOENT');
   });
 });
+
+describe('crash and resume', () => {
+  it('a run killed mid-way is interrupted at next open and `resume` completes it', async () => {
+    const dir = tempDir();
+    const station = join(dir, 'paced.json');
+    // Paced at 50× real time: each 100-pulse train takes about 40 ms of wall-clock time.
+    writeFileSync(
+      station,
+      JSON.stringify({
+        name: 'paced sim',
+        instruments: [{ id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' }],
+        wiring: { sourceMeter: 'smu' },
+        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-6 },
+        simulation: { seed: 2, realTimeFactor: 50 },
+      }),
+    );
+    const child = spawn('node', [BIN, 'run', 'ltp-ltd', '--station', station, '--set', 'cycles=40', '--db', 'crash.db'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitFor(child, 'stderr', /running ltp-ltd/);
+    await new Promise((r) => setTimeout(r, 800));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL'); // no chance to clean up: a crash
+    await exited;
+
+    const runs = await cli(['runs', '--db', 'crash.db'], dir);
+    expect(runs.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.0\.0\s+interrupted/m);
+    const resumed = await cli(['resume', '1', '--db', 'crash.db', '--json'], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/run 1 completed: all cycles done \(resumed from checkpoint/);
+    const card = JSON.parse(resumed.stdout);
+    expect(card.runStatus).toBe('completed');
+    expect(card.conditions.cycles).toBe(40);
+    const again = await cli(['resume', '1', '--db', 'crash.db'], dir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/run 1 is completed; only interrupted, aborted or failed runs can be resumed/);
+  });
+});

@@ -271,3 +271,55 @@ describe('short pulses from the generator', () => {
     );
   });
 });
+
+describe('checkpoints and resume', () => {
+  it('an aborted run resumes from its last completed cycle and ends with one card over all cycles', async () => {
+    const app = openApp();
+    const controller = new AbortController();
+    let trains = 0;
+    const first = await app.runProtocol({
+      protocolId: 'ltp-ltd',
+      params: { cycles: 5 },
+      station: simulatedStation(),
+      device: 'R1',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress' && ++trains === 5) controller.abort('coffee');
+      },
+    });
+    expect(first.outcome.status).toBe('aborted');
+    const id = first.runId!;
+    expect(app.run(id).samples).toBe(5 * 101); // cycles 1–2, and cycle 3's LTP train
+    const checkpoints = app.db.prepare('SELECT samples, state_json FROM checkpoints WHERE run_id = ? ORDER BY id').all(id) as { samples: number; state_json: string }[];
+    expect(checkpoints.map((c) => c.samples)).toEqual([202, 404]);
+    expect(JSON.parse(checkpoints[1].state_json).nextCycle).toBe(3);
+
+    const resumed = await app.resumeRun(id);
+    expect(resumed.runId).toBe(id);
+    expect(resumed.outcome.status).toBe('completed');
+    expect(resumed.outcome.reason).toMatch(/resumed from checkpoint/);
+    const run = app.run(id);
+    expect(run.status).toBe('completed');
+    expect(run.samples).toBe(5 * 101 + 3 * 202); // nothing measured is dropped: cycle 3's first LTP stays stored
+    const card = app.card(id);
+    expect(card.metrics.find((m) => m.id === 'states.pulses')!.conditions.cycles).toBe(5);
+    expect(value(card.metrics, 'nl.lsq3:ltp')).toBeCloseTo(nlLabelFromA(0.5), 0);
+    await expect(app.resumeRun(id)).rejects.toThrow(/run \d+ is completed; only interrupted, aborted or failed runs can be resumed/);
+  });
+
+  it('a run that stopped before its first checkpoint cannot be resumed', async () => {
+    const app = openApp();
+    const controller = new AbortController();
+    const r = await app.runProtocol({
+      protocolId: 'ltp-ltd',
+      params: {},
+      station: simulatedStation(),
+      device: 'R2',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress') controller.abort();
+      },
+    });
+    await expect(app.resumeRun(r.runId!)).rejects.toThrow(/has no checkpoint/);
+  });
+});

@@ -130,13 +130,15 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     const apertureS = p.nplc / this.capabilities.lineFrequencyHz;
     const deadline = Date.now() + programDurationS(p, apertureS) * 1000 * 1.5 + 10_000;
     let have = 0;
+    // Done when the trigger model is idle, not when the buffer is full: the blocks after
+    // the last measurement (rest delay, output off) are still playing until then.
     for (;;) {
+      const state = (await this.scpi.query(':TRIG:STAT?')).trim();
       have = await this.scpi.queryNumber(`:TRAC:ACT? ${BUFFER}`);
-      if (have >= expected) break;
-      const state = await this.scpi.query(':TRIG:STAT?');
-      if (/^(IDLE|ABORTED|FAILED)/i.test(state.trim()) && (await this.scpi.queryNumber(`:TRAC:ACT? ${BUFFER}`)) < expected) {
+      if (/^(IDLE|ABORTED|FAILED)/i.test(state)) {
+        if (have >= expected && /^IDLE/i.test(state)) break;
         await this.scpi.checkErrors('while playing the pulse train');
-        throw new DriverError(`${this.label}: trigger model stopped (${state.trim()}) after ${have} of ${expected} readings`);
+        throw new DriverError(`${this.label}: trigger model stopped (${state}) after ${have} of ${expected} readings`);
       }
       if (signal?.aborted) {
         await this.scpi.write(':ABOR');
