@@ -232,7 +232,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         offsetS += programDurationS(program, aperture);
         ctx.progress((c - 1) * 2 + phase.index + 1, cycles * 2, `cycle ${c}/${cycles} ${phase.name}`);
       }
-      ctx.checkpoint({ nextCycle: c + 1, offsetS });
+      await ctx.checkpoint({ nextCycle: c + 1, offsetS });
     }
   },
 

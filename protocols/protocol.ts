@@ -36,8 +36,8 @@ export interface RunContext {
   signal: AbortSignal;
   data(chunk: DataChunk): void;
   progress(done: number, total: number, message: string): void;
-  /** A point the run can be resumed from: all data before it is complete. */
-  checkpoint(state: CheckpointState): void;
+  /** A point the run can be resumed from (all data before it is complete); a requested pause waits here. */
+  checkpoint(state: CheckpointState): Promise<void>;
   /** Set when this run continues an interrupted one: the state of its last checkpoint. */
   resumeFrom?: CheckpointState;
 }

@@ -12,6 +12,7 @@ import type { Metric } from '../analysis/metric.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
 import type { BenchInstruments, CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
+import type { RunControl } from './run-control.ts';
 import { type Limits, type Station, type StationInstrument, limitsFor, usesSimulator } from './station.ts';
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
@@ -28,6 +29,8 @@ export type RunEvent =
   | { type: 'started'; protocol: string; version: string; params: Record<string, number | string>; instruments: InstrumentSnapshot[] }
   | { type: 'progress'; done: number; total: number; message: string }
   | { type: 'checkpoint'; state: CheckpointState }
+  | { type: 'paused'; state: CheckpointState }
+  | { type: 'resumed' }
   | { type: 'data'; chunk: DataChunk }
   | { type: 'metrics'; metrics: Metric[]; conditions: Conditions }
   | { type: 'ended'; status: RunStatus; reason: string };
@@ -53,6 +56,8 @@ export interface RunRequest {
   sim?: SimBench;
   /** Continue an interrupted run from the state of its last checkpoint. */
   resume?: CheckpointState;
+  /** Pause/continue from outside; pauses take effect at the next checkpoint. */
+  control?: RunControl;
 }
 
 export interface RunOutcome {
@@ -155,7 +160,15 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
         emit({ type: 'progress', done, total, message });
         if (controller.signal.aborted) throw new AbortedError('run');
       },
-      checkpoint: (state) => emit({ type: 'checkpoint', state }),
+      checkpoint: async (state) => {
+        emit({ type: 'checkpoint', state });
+        if (req.control?.isPaused && !controller.signal.aborted) {
+          emit({ type: 'paused', state });
+          await req.control.waitWhilePaused(controller.signal);
+          if (controller.signal.aborted) throw new AbortedError('run');
+          emit({ type: 'resumed' });
+        }
+      },
       ...(req.resume ? { resumeFrom: req.resume } : {}),
     });
     if (controller.signal.aborted) throw new AbortedError('run');

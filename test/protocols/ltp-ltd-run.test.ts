@@ -323,3 +323,57 @@ describe('checkpoints and resume', () => {
     await expect(app.resumeRun(r.runId!)).rejects.toThrow(/has no checkpoint/);
   });
 });
+
+describe('pause at checkpoints', () => {
+  it('holds between cycles with the SMU output off, continues on resume, and still aborts while paused', async () => {
+    const { RunControl } = await import('../../protocols/run-control.ts');
+    const app = openApp();
+    const sim = new SimBench({ seed: 1 });
+    const control = new RunControl();
+    const events: string[] = [];
+    let initsWhenPaused = -1;
+    const run = app.runProtocol({
+      protocolId: 'ltp-ltd',
+      params: { cycles: 3 },
+      station: simulatedStation(),
+      device: 'P1',
+      sim,
+      control,
+      onEvent: (e) => {
+        events.push(e.type);
+        if (e.type === 'checkpoint' && e.state.nextCycle === 2) control.pause();
+        if (e.type === 'paused') {
+          initsWhenPaused = sim.smu.received.filter((m) => m === ':INIT').length;
+          setTimeout(() => {
+            // Nothing was played while paused, and the output was off.
+            expect(sim.smu.received.filter((m) => m === ':INIT').length).toBe(initsWhenPaused);
+            expect(sim.smu.isOutputOn).toBe(false);
+            control.resume();
+          }, 200);
+        }
+      },
+    });
+    const r = await run;
+    expect(r.outcome.status).toBe('completed');
+    expect(initsWhenPaused).toBe(2);
+    expect(events.filter((t) => t === 'paused').length).toBe(1);
+    expect(events.indexOf('resumed')).toBeGreaterThan(events.indexOf('paused'));
+
+    const controller = new AbortController();
+    const control2 = new RunControl();
+    control2.pause();
+    const r2 = await app.runProtocol({
+      protocolId: 'ltp-ltd',
+      params: { cycles: 3 },
+      station: simulatedStation(),
+      device: 'P2',
+      control: control2,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'paused') setTimeout(() => controller.abort('operator'), 50);
+      },
+    });
+    expect(r2.outcome.status).toBe('aborted');
+    expect(app.run(r2.runId!).samples).toBe(202);
+  });
+});
