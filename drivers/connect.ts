@@ -7,6 +7,7 @@ import { Keithley2450 } from './instruments/smu/keithley2450.ts';
 import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
 import { parseResource } from './transport/resource.ts';
+import { PyVisaBridgeTransport } from './transport/pyvisa-bridge.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
@@ -17,10 +18,13 @@ export interface ConnectOptions {
   /** The in-process simulated bench that `SIM::` resources talk to. */
   sim?: SimBench;
   timeoutMs?: number;
+  /** Route even a raw socket through PyVISA (station `"transport": "pyvisa"`). */
+  viaPyvisa?: boolean;
 }
 
 export async function openTransport(resource: string, opts: ConnectOptions = {}): Promise<Transport> {
   const d = parseResource(resource);
+  if (opts.viaPyvisa && d.kind !== 'sim') return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
   switch (d.kind) {
     case 'sim':
       if (!opts.sim) throw new Error(`${resource}: no simulated bench is running in this process`);
@@ -28,11 +32,11 @@ export async function openTransport(resource: string, opts: ConnectOptions = {})
     case 'tcp-socket':
       return TcpTransport.connect(resource, { host: d.host, port: d.port, timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.timeoutMs });
     case 'vxi11':
-      throw new Error(`${resource}: VXI-11 (::INSTR over LAN) is not supported yet; use the raw socket, e.g. TCPIP0::${d.host}::5025::SOCKET`);
+    case 'gpib':
+    case 'usb':
+      return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
     case 'serial':
       throw new Error(`${resource}: serial instruments are not supported yet by the SCPI drivers`);
-    case 'gpib':
-      throw new Error(`${resource}: GPIB needs a VISA library bridge, which is not available yet`);
   }
 }
 

@@ -89,7 +89,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 async function openInstrument(inst: StationInstrument, sim: SimBench | undefined): Promise<Instrument> {
-  const transport = await openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs });
+  const transport = await openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs, viaPyvisa: inst.transport === 'pyvisa' });
   return createDriver(inst.model, transport);
 }
 

@@ -16,6 +16,7 @@ const InstrumentSchema = z.strictObject({
   resource: z.string().min(1),
   role: z.enum(['source-meter', 'pulse-generator']),
   timeoutMs: z.number().int().positive().default(2000),
+  transport: z.enum(['auto', 'pyvisa']).default('auto').describe('pyvisa: go through the PyVISA bridge even for a raw socket'),
 });
 
 export const LimitsSchema = z.strictObject({

@@ -1,8 +1,9 @@
 // VISA-style resource strings → a typed descriptor (or a clear error).
 //   TCPIP[n]::host::port::SOCKET   raw socket (SCPI, usually port 5025)
-//   TCPIP[n]::host[::inst0]::INSTR VXI-11 (not implemented yet; parsed so the error is clear)
+//   TCPIP[n]::host[::inst0]::INSTR VXI-11 (through the PyVISA bridge)
 //   ASRL<path or number>::INSTR    serial port
-//   GPIB[n]::addr[::INSTR]         GPIB (needs a VISA library; parsed only)
+//   GPIB[n]::addr[::INSTR]         GPIB (through the PyVISA bridge)
+//   USB[n]::vid::pid::serial::INSTR  USB-TMC (through the PyVISA bridge)
 //   SIM::<model>                   in-process simulated instrument
 
 import { SIM_MODELS, type SimModel } from '../sim/bench.ts';
@@ -12,6 +13,7 @@ export type ResourceDescriptor =
   | { kind: 'vxi11'; board: number; host: string; device: string }
   | { kind: 'serial'; path: string }
   | { kind: 'gpib'; board: number; address: number; secondary?: number }
+  | { kind: 'usb'; board: number; vendorId: number; productId: number; serial: string }
   | { kind: 'sim'; model: SimModel };
 
 export class ResourceError extends Error {
@@ -21,7 +23,7 @@ export class ResourceError extends Error {
   }
 }
 
-const EXAMPLES = 'expected e.g. TCPIP0::192.168.0.5::5025::SOCKET, ASRL/dev/ttyUSB0::INSTR, GPIB0::24::INSTR or SIM::keithley2450';
+const EXAMPLES = 'expected e.g. TCPIP0::192.168.0.5::5025::SOCKET, TCPIP0::192.168.0.5::inst0::INSTR, USB0::0x05E6::0x2450::04610529::INSTR, GPIB0::24::INSTR, ASRL/dev/ttyUSB0::INSTR or SIM::keithley2450';
 
 function board(s: string | undefined, resource: string): number {
   if (s === undefined || s === '') return 0;
@@ -70,6 +72,17 @@ export function parseResource(resource: string): ResourceDescriptor {
     }
     const p = asrl[1];
     return { kind: 'serial', path: /^\d+$/.test(p) ? (process.platform === 'win32' ? `COM${p}` : `/dev/ttyS${Number(p) - 1}`) : p };
+  }
+
+  const usb = /^USB(\d*)$/.exec(head);
+  if (usb) {
+    if (parts.length < 4) throw new ResourceError(resource, 'a USB resource is USB[board]::vendor::product::serial[::interface]::INSTR');
+    const id = (s: string, what: string) => {
+      const v = Number(s);
+      if (!/^(0x[0-9a-f]+|\d+)$/i.test(s) || v > 0xffff) throw new ResourceError(resource, `${what} "${s}" is not a 16-bit number`);
+      return v;
+    };
+    return { kind: 'usb', board: board(usb[1], resource), vendorId: id(parts[1], 'vendor id'), productId: id(parts[2], 'product id'), serial: parts[3] };
   }
 
   const gpib = /^GPIB(\d*)$/.exec(head);
