@@ -8,6 +8,7 @@ import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
 import { parseResource } from './transport/resource.ts';
 import { PyVisaBridgeTransport } from './transport/pyvisa-bridge.ts';
+import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
@@ -20,6 +21,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Route even a raw socket through PyVISA (station `"transport": "pyvisa"`). */
   viaPyvisa?: boolean;
+  /** Serial line speed for `ASRL` resources. */
+  baudRate?: number;
 }
 
 export async function openTransport(resource: string, opts: ConnectOptions = {}): Promise<Transport> {
@@ -36,7 +39,7 @@ export async function openTransport(resource: string, opts: ConnectOptions = {})
     case 'usb':
       return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
     case 'serial':
-      throw new Error(`${resource}: serial instruments are not supported yet by the SCPI drivers`);
+      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate, timeoutMs: opts.timeoutMs });
   }
 }
 

@@ -89,7 +89,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 async function openInstrument(inst: StationInstrument, sim: SimBench | undefined): Promise<Instrument> {
-  const transport = await openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs, viaPyvisa: inst.transport === 'pyvisa' });
+  const transport = await openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs, viaPyvisa: inst.transport === 'pyvisa', baudRate: inst.baudRate });
   return createDriver(inst.model, transport);
 }
 

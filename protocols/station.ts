@@ -17,6 +17,7 @@ const InstrumentSchema = z.strictObject({
   role: z.enum(['source-meter', 'pulse-generator']),
   timeoutMs: z.number().int().positive().default(2000),
   transport: z.enum(['auto', 'pyvisa']).default('auto').describe('pyvisa: go through the PyVISA bridge even for a raw socket'),
+  baudRate: z.number().int().positive().default(9600).describe('serial line speed for ASRL resources'),
 });
 
 export const LimitsSchema = z.strictObject({

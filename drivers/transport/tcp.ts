@@ -2,6 +2,7 @@
 // messages, a connect timeout and a per-read timeout.
 
 import net from 'node:net';
+import { LineReader } from './line-reader.ts';
 import { DEFAULT_TIMEOUT_MS, type Transport, TransportError, timeoutText } from './transport.ts';
 
 export interface TcpOptions {
@@ -14,9 +15,7 @@ export interface TcpOptions {
 }
 
 export class TcpTransport implements Transport {
-  private buffer = '';
-  private waiter: { resolve: (s: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
-  private failure: TransportError | null = null;
+  private readonly lines: LineReader;
 
   private constructor(
     readonly resource: string,
@@ -24,21 +23,11 @@ export class TcpTransport implements Transport {
     private readonly terminator: string,
     private readonly timeoutMs: number,
   ) {
+    this.lines = new LineReader(resource, terminator);
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      this.deliver();
-    });
-    const fail = (why: string) => {
-      this.failure ??= new TransportError(`${this.resource}: ${why}`, 'closed');
-      if (this.waiter) {
-        clearTimeout(this.waiter.timer);
-        this.waiter.reject(this.failure);
-        this.waiter = null;
-      }
-    };
-    socket.on('error', (e) => fail(`connection error (${e.message})`));
-    socket.on('close', () => fail('connection closed by the instrument'));
+    socket.on('data', (chunk: string) => this.lines.feed(chunk));
+    socket.on('error', (e) => this.lines.fail(new TransportError(`${resource}: connection error (${e.message})`, 'closed')));
+    socket.on('close', () => this.lines.fail(new TransportError(`${resource}: connection closed by the instrument`, 'closed')));
   }
 
   static connect(resource: string, opts: TcpOptions): Promise<TcpTransport> {
@@ -66,40 +55,15 @@ export class TcpTransport implements Transport {
     });
   }
 
-  private deliver(): void {
-    if (!this.waiter) return;
-    const i = this.buffer.indexOf(this.terminator);
-    if (i < 0) return;
-    const msg = this.buffer.slice(0, i).replace(/\r$/, '');
-    this.buffer = this.buffer.slice(i + this.terminator.length);
-    const w = this.waiter;
-    this.waiter = null;
-    clearTimeout(w.timer);
-    w.resolve(msg);
-  }
-
   async write(message: string): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.lines.error) throw this.lines.error;
     await new Promise<void>((resolve, reject) =>
       this.socket.write(message + this.terminator, (e) => (e ? reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io')) : resolve())),
     );
   }
 
   read(timeoutMs = this.timeoutMs): Promise<string> {
-    if (this.waiter) return Promise.reject(new TransportError(`${this.resource}: a read is already pending`, 'io'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new TransportError(`${this.resource} did not answer within ${timeoutText(timeoutMs)}`, 'timeout'));
-      }, timeoutMs);
-      this.waiter = { resolve, reject, timer };
-      this.deliver();
-      if (this.waiter && this.failure) {
-        clearTimeout(timer);
-        this.waiter = null;
-        reject(this.failure);
-      }
-    });
+    return this.lines.read(timeoutMs);
   }
 
   async query(message: string, timeoutMs?: number): Promise<string> {

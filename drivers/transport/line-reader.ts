@@ -1,0 +1,63 @@
+// Message framing shared by the byte-stream transports (TCP, serial): incoming bytes are
+// buffered and cut at the terminator; one read waits at a time, with a timeout; once the
+// stream fails, every read fails with that error.
+
+import { TransportError, timeoutText } from './transport.ts';
+
+export class LineReader {
+  private buffer = '';
+  private waiter: { resolve: (s: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private failure: TransportError | null = null;
+
+  constructor(
+    private readonly resource: string,
+    private readonly terminator: string,
+  ) {}
+
+  get error(): TransportError | null {
+    return this.failure;
+  }
+
+  feed(chunk: string): void {
+    this.buffer += chunk;
+    this.deliver();
+  }
+
+  fail(err: TransportError): void {
+    this.failure ??= err;
+    if (this.waiter) {
+      clearTimeout(this.waiter.timer);
+      this.waiter.reject(this.failure);
+      this.waiter = null;
+    }
+  }
+
+  private deliver(): void {
+    if (!this.waiter) return;
+    const i = this.buffer.indexOf(this.terminator);
+    if (i < 0) return;
+    const msg = this.buffer.slice(0, i).replace(/\r$/, '');
+    this.buffer = this.buffer.slice(i + this.terminator.length);
+    const w = this.waiter;
+    this.waiter = null;
+    clearTimeout(w.timer);
+    w.resolve(msg);
+  }
+
+  read(timeoutMs: number): Promise<string> {
+    if (this.waiter) return Promise.reject(new TransportError(`${this.resource}: a read is already pending`, 'io'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new TransportError(`${this.resource} did not answer within ${timeoutText(timeoutMs)}`, 'timeout'));
+      }, timeoutMs);
+      this.waiter = { resolve, reject, timer };
+      this.deliver();
+      if (this.waiter && this.failure) {
+        clearTimeout(timer);
+        this.waiter = null;
+        reject(this.failure);
+      }
+    });
+  }
+}

@@ -1,0 +1,64 @@
+// Serial transport (VISA `ASRL…::INSTR`) on the serialport package: line-terminated
+// messages with per-read timeouts, for RS-232/USB-serial instruments.
+
+import { SerialPort } from 'serialport';
+import { LineReader } from './line-reader.ts';
+import { DEFAULT_TIMEOUT_MS, type Transport, TransportError } from './transport.ts';
+
+export interface SerialOptions {
+  path: string;
+  baudRate?: number;
+  timeoutMs?: number;
+  terminator?: string;
+}
+
+export class SerialTransport implements Transport {
+  private readonly lines: LineReader;
+
+  private constructor(
+    readonly resource: string,
+    private readonly port: SerialPort,
+    private readonly terminator: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.lines = new LineReader(resource, terminator);
+    port.setEncoding('utf8');
+    port.on('data', (chunk: string) => this.lines.feed(chunk));
+    port.on('error', (e) => this.lines.fail(new TransportError(`${resource}: serial port error (${e.message})`, 'io')));
+    port.on('close', () => this.lines.fail(new TransportError(`${resource}: serial port closed`, 'closed')));
+  }
+
+  static open(resource: string, opts: SerialOptions): Promise<SerialTransport> {
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false });
+      port.open((e) => {
+        if (e) reject(new TransportError(`${resource}: cannot open serial port ${opts.path} (${e.message})`, 'io'));
+        else resolve(new SerialTransport(resource, port, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+      });
+    });
+  }
+
+  async write(message: string): Promise<void> {
+    if (this.lines.error) throw this.lines.error;
+    await new Promise<void>((resolve, reject) => {
+      this.port.write(message + this.terminator, (e) => {
+        if (e) reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io'));
+        else this.port.drain(() => resolve());
+      });
+    });
+  }
+
+  read(timeoutMs = this.timeoutMs): Promise<string> {
+    return this.lines.read(timeoutMs);
+  }
+
+  async query(message: string, timeoutMs?: number): Promise<string> {
+    await this.write(message);
+    return this.read(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (!this.port.isOpen) return;
+    await new Promise<void>((resolve) => this.port.close(() => resolve()));
+  }
+}
