@@ -2,7 +2,7 @@
 // buffered and cut at the terminator; one read waits at a time, with a timeout; once the
 // stream fails, every read fails with that error.
 
-import { TransportError, timeoutText } from './transport.ts';
+import { type Transport, TransportError, timeoutText } from './transport.ts';
 
 export class LineReader {
   private buffer = '';
@@ -59,5 +59,30 @@ export class LineReader {
         reject(this.failure);
       }
     });
+  }
+}
+
+/** A transport over a byte stream: subclasses write; reads and queries come from the line reader. */
+export abstract class LineTransport implements Transport {
+  protected readonly lines: LineReader;
+
+  constructor(
+    readonly resource: string,
+    protected readonly terminator: string,
+    protected readonly timeoutMs: number,
+  ) {
+    this.lines = new LineReader(resource, terminator);
+  }
+
+  abstract write(message: string): Promise<void>;
+  abstract close(): Promise<void>;
+
+  read(timeoutMs = this.timeoutMs): Promise<string> {
+    return this.lines.read(timeoutMs);
+  }
+
+  async query(message: string, timeoutMs?: number): Promise<string> {
+    await this.write(message);
+    return this.read(timeoutMs);
   }
 }

@@ -2,8 +2,8 @@
 // messages with per-read timeouts, for RS-232/USB-serial instruments.
 
 import { SerialPort } from 'serialport';
-import { LineReader } from './line-reader.ts';
-import { DEFAULT_TIMEOUT_MS, type Transport, TransportError } from './transport.ts';
+import { LineTransport } from './line-reader.ts';
+import { DEFAULT_TIMEOUT_MS, TransportError } from './transport.ts';
 
 export interface SerialOptions {
   path: string;
@@ -12,16 +12,14 @@ export interface SerialOptions {
   terminator?: string;
 }
 
-export class SerialTransport implements Transport {
-  private readonly lines: LineReader;
-
+export class SerialTransport extends LineTransport {
   private constructor(
-    readonly resource: string,
+    resource: string,
     private readonly port: SerialPort,
-    private readonly terminator: string,
-    private readonly timeoutMs: number,
+    terminator: string,
+    timeoutMs: number,
   ) {
-    this.lines = new LineReader(resource, terminator);
+    super(resource, terminator, timeoutMs);
     port.setEncoding('utf8');
     port.on('data', (chunk: string) => this.lines.feed(chunk));
     port.on('error', (e) => this.lines.fail(new TransportError(`${resource}: serial port error (${e.message})`, 'io')));
@@ -46,15 +44,6 @@ export class SerialTransport implements Transport {
         else this.port.drain(() => resolve());
       });
     });
-  }
-
-  read(timeoutMs = this.timeoutMs): Promise<string> {
-    return this.lines.read(timeoutMs);
-  }
-
-  async query(message: string, timeoutMs?: number): Promise<string> {
-    await this.write(message);
-    return this.read(timeoutMs);
   }
 
   async close(): Promise<void> {

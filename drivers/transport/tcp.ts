@@ -2,8 +2,8 @@
 // messages, a connect timeout and a per-read timeout.
 
 import net from 'node:net';
-import { LineReader } from './line-reader.ts';
-import { DEFAULT_TIMEOUT_MS, type Transport, TransportError, timeoutText } from './transport.ts';
+import { LineTransport } from './line-reader.ts';
+import { DEFAULT_TIMEOUT_MS, TransportError, timeoutText } from './transport.ts';
 
 export interface TcpOptions {
   host: string;
@@ -14,16 +14,14 @@ export interface TcpOptions {
   terminator?: string;
 }
 
-export class TcpTransport implements Transport {
-  private readonly lines: LineReader;
-
+export class TcpTransport extends LineTransport {
   private constructor(
-    readonly resource: string,
+    resource: string,
     private readonly socket: net.Socket,
-    private readonly terminator: string,
-    private readonly timeoutMs: number,
+    terminator: string,
+    timeoutMs: number,
   ) {
-    this.lines = new LineReader(resource, terminator);
+    super(resource, terminator, timeoutMs);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.lines.feed(chunk));
     socket.on('error', (e) => this.lines.fail(new TransportError(`${resource}: connection error (${e.message})`, 'closed')));
@@ -60,15 +58,6 @@ export class TcpTransport implements Transport {
     await new Promise<void>((resolve, reject) =>
       this.socket.write(message + this.terminator, (e) => (e ? reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io')) : resolve())),
     );
-  }
-
-  read(timeoutMs = this.timeoutMs): Promise<string> {
-    return this.lines.read(timeoutMs);
-  }
-
-  async query(message: string, timeoutMs?: number): Promise<string> {
-    await this.write(message);
-    return this.read(timeoutMs);
   }
 
   async close(): Promise<void> {
