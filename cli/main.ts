@@ -14,7 +14,9 @@ import { limitsFor, loadStationFile, simulatedStation } from '../protocols/stati
 import { runDemo } from './demo.ts';
 import { ANALYSIS_OPTIONS } from '../app/stored-analysis.ts';
 import { IMPORT_KINDS } from '../protocols/imported.ts';
+import { IMPORT_ROLES } from '../app/import/import-run.ts';
 import { serveSimulatedBench } from './sim.ts';
+import { FaultSchema } from '../drivers/sim/faults.ts';
 import { ProgressLine } from './progress.ts';
 import { formatRunsTable } from './tables.ts';
 
@@ -199,6 +201,10 @@ export function buildProgram(): Command {
     .option('--device <name>', 'device name (default: the file name)')
     .option('--db <file>', 'database file', DEFAULT_DB)
     .option('--json', 'print the card as JSON')
+    .addHelpText(
+      'after',
+      `\nColumn roles per kind (default: the header names if they are roles, else positional):\n${IMPORT_KINDS.map((k) => `  ${k.padEnd(13)} ${IMPORT_ROLES[k].join(', ')}`).join('\n')}\n\nltp-ltd layouts: wide (ltp,ltd[,ltp,ltd…], one column per ramp, a cycle per pair) or long (cycle,phase,pulse,value; phase 0 = LTP, 1 = LTD).`,
+    )
     .action((file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; device?: string; db: string; json?: boolean }) => {
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
@@ -334,14 +340,21 @@ export function buildProgram(): Command {
     .option('--port <n>', 'TCP port of the simulated 2450 (0 = any free port)', '5025')
     .option('--seed <n>', 'seed of the device model', '1')
     .option('--real-time <factor>', 'play pulse trains in wall-clock time (1 = real time, 10 = ten times faster); default: instantly')
-    .action(async (o: { port: string; seed: string; realTime?: string }) => {
+    .option('--fault <kind@train>', 'inject a fault into the 2450 from the n-th pulse train: timeout|garble|error|disconnect|short, e.g. short@3 (repeatable)', collect, [])
+    .action(async (o: { port: string; seed: string; realTime?: string; fault: string[] }) => {
       const port = Number(o.port);
       const seed = Number(o.seed);
       const factor = o.realTime === undefined ? undefined : Number(o.realTime);
       if (!Number.isInteger(port) || port < 0 || port > 65534) throw new UsageError(`--port "${o.port}" is not a port number 0..65534`);
       if (!Number.isInteger(seed)) throw new UsageError(`--seed "${o.seed}" is not a whole number`);
       if (factor !== undefined && !(factor > 0)) throw new UsageError(`--real-time "${o.realTime}" is not a positive number`);
-      await serveSimulatedBench(port, seed, factor);
+      const faults = o.fault.map((f) => {
+        const m = /^(\w+)@(\d+)$/.exec(f.trim());
+        const parsed = m ? FaultSchema.safeParse({ instrument: 'keithley2450', kind: m[1], atTrain: Number(m[2]) }) : null;
+        if (!parsed?.success) throw new UsageError(`--fault "${f}": expected kind@train with kind one of timeout, garble, error, disconnect, short and train ≥ 1`);
+        return parsed.data;
+      });
+      await serveSimulatedBench(port, seed, factor, faults);
     });
 
   program
@@ -354,6 +367,12 @@ export function buildProgram(): Command {
 
   return program;
 }
+
+// `neuroprobe export 1 --format csv | head`: a reader that stops early is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 async function main(): Promise<void> {
   const program = buildProgram();

@@ -2,11 +2,12 @@
 
 import { SimBench } from '../drivers/sim/bench.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
+import type { Fault } from '../drivers/sim/faults.ts';
 
-export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number): Promise<void> {
-  const bench = new SimBench({ seed, realTimeFactor });
-  const smu = await serveInstrument(bench.smu, port);
-  const gen = await serveInstrument(bench.generator, port === 0 ? 0 : port + 1);
+export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = []): Promise<void> {
+  const bench = new SimBench({ seed, realTimeFactor, faults });
+  const smu = await serveInstrument(bench.instrument('keithley2450'), port);
+  const gen = await serveInstrument(bench.instrument('keysight33500b'), port === 0 ? 0 : port + 1);
   // Listen for the stop signals before announcing readiness: a supervisor may signal
   // as soon as it reads the announcement.
   const stopped = new Promise<void>((resolve) => {
@@ -14,7 +15,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     process.once('SIGTERM', () => resolve());
   });
   process.stdout.write(
-    `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}) listening on 127.0.0.1:\n` +
+    `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}${faults.length ? `, faults: ${faults.map((f) => `${f.kind} from train ${f.atTrain}`).join(', ')}` : ''}) listening on 127.0.0.1:\n` +
       `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
       `Ctrl-C to stop.\n`,

@@ -22,7 +22,8 @@ export interface ImportOptions {
   device?: string;
 }
 
-const ROLES: Record<ImportKind, string[]> = {
+/** Column roles each kind accepts (`--columns`), for validation and help. */
+export const IMPORT_ROLES: Record<ImportKind, string[]> = {
   'ltp-ltd': ['ltp', 'ltd', 'cycle', 'phase', 'pulse', 'value', 'skip'],
   stdp: ['dt_s', 'dw_percent', 'skip'],
   ppf: ['interval_s', 'a1', 'a2', 'ratio', 'skip'],
@@ -49,7 +50,7 @@ function defaultRoles(kind: ImportKind, width: number): string[] {
 }
 
 function resolveRoles(kind: ImportKind, table: NumericTable, columns: string | undefined, source: string): string[] {
-  const allowed = ROLES[kind];
+  const allowed = IMPORT_ROLES[kind];
   let roles: string[];
   if (columns) roles = columns.split(',').map((s) => s.trim());
   else if (table.header && table.header.every((h) => allowed.includes(h))) roles = table.header;
