@@ -105,3 +105,21 @@ describe('TCP transport failures', () => {
     await expect(t.query('*IDN?')).rejects.toThrow(/connection closed by the instrument/);
   });
 });
+
+describe('long trains', () => {
+  it('reads a 5000-pulse train back in chunks over TCP, growing the buffer when needed', async () => {
+    const bench = new SimBench({ seed: 13, device: { pulsesToSpan: 5000 } });
+    const server = await serve(bench);
+    const smu = createDriver('keithley2450', await openTransport(`TCPIP0::127.0.0.1::${server.port}::SOCKET`)) as SourceMeter;
+    cleanups.push(() => smu.close());
+    await smu.reset();
+    await smu.runTrain({ ...program, repeat: 10 }); // leaves the buffer with data; the next train clears it
+    bench.smu.handleMessage(':TRAC:POIN 1000, "defbuffer1"'); // smaller than the next train needs
+    const r = await smu.runTrain({ ...program, repeat: 5000 });
+    expect(r.currentA.length).toBe(5001);
+    expect(bench.smu.received.filter((m) => m.startsWith(':TRAC:DATA?')).length).toBe(1 + 3); // 11 readings, then 2000 + 2000 + 1001
+    expect(bench.smu.received).toContain(':TRAC:POIN 5001, "defbuffer1"');
+    for (let k = 1; k < r.timeS.length; k++) expect(r.timeS[k]).toBeGreaterThan(r.timeS[k - 1]);
+    expect(r.currentA[5000]).toBeGreaterThan(r.currentA[0]);
+  });
+});
