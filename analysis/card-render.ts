@@ -5,6 +5,7 @@
 import { type BenchmarkCard, cardKey, formatNumber } from './card.ts';
 import type { Metric } from './metric.ts';
 import { type Table3Row, table3Row } from './table3.ts';
+import { dieMapMarkdown } from './die-map.ts';
 import { deviceToDevice, deviceYield, minimumsCriterion } from './variation.ts';
 
 export interface FigureTrace {
@@ -131,6 +132,8 @@ export function variationMarkdown(cards: BenchmarkCard[], passMinimums: Record<s
   );
   const lines = [`**Yield:** ${valueCell(metric)} — pass criterion: ${criterion.text}`, ''];
   lines.push('| device | pass |', '|---|---|', ...Object.entries(pass).map(([d, ok]) => `| ${esc(d)} | ${ok ? 'pass' : 'fail'} |`), '');
+  const map = dieMapMarkdown(cards.map((c) => ({ device: c.device, pass: criterion.test(c.metrics) })));
+  if (map) lines.push('**Die map**', '', map, '');
   lines.push('| metric | device-to-device σ/μ | devices |', '|---|---|---|');
   for (const key of D2D_KEYS) {
     const values = cards.map((c) => {

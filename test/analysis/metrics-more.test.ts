@@ -292,3 +292,21 @@ describe('fits recover their parameters across seeds (noise stated per case)', (
     expect(single / seeds.length).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('die map (metrics.md §3)', () => {
+  it('places devices by R<row>C<col> or X<col>Y<row> and marks pass/fail', async () => {
+    const { dieMapMarkdown, positionFromName } = await import('../../analysis/die-map.ts');
+    expect(positionFromName('W1-R3C5')).toEqual({ row: 3, col: 5 });
+    expect(positionFromName('w2_x-1y4')).toEqual({ row: 4, col: -1 });
+    expect(positionFromName('SIM-D1')).toBeNull();
+    const map = dieMapMarkdown([
+      { device: 'W1-R1C1', pass: true },
+      { device: 'W1-R1C3', pass: false },
+      { device: 'W1-R2C2', pass: true },
+      { device: 'odd', pass: true },
+    ])!;
+    expect(map.split('\n').slice(0, 4)).toEqual(['| row \\ col | 1 | 2 | 3 |', '|---|---|---|---|', '| 1 | pass | · | FAIL |', '| 2 | · | pass | · |']);
+    expect(map).toMatch(/Not on the map .*: odd/);
+    expect(dieMapMarkdown([{ device: 'nothing', pass: true }])).toBeNull();
+  });
+});
