@@ -61,7 +61,11 @@ export function writeEnergy(input: WaveformEnergyInput): Metric {
   const [from, to] = input.pulse;
   if (!(to > from) || from < input.tS[0] || to > input.tS[input.tS.length - 1]) return missing(base, `pulse window ${from}..${to} s is not inside the sampled waveform`);
   const p = input.tS.map((_, k) => input.voltageV[k] * (input.currentA[k] - iBase));
-  return present({ ...base, extra: { baseline_current_A: iBase, pulse_width_s: to - from } }, trapezoid(input.tS, p, from, to));
+  let peakV = 0;
+  input.tS.forEach((t, k) => {
+    if (t >= from && t <= to && Math.abs(input.voltageV[k]) > Math.abs(peakV)) peakV = input.voltageV[k];
+  });
+  return present({ ...base, extra: { baseline_current_A: iBase, pulse_width_s: to - from, pulse_amplitude_V: peakV } }, trapezoid(input.tS, p, from, to));
 }
 
 export function readEnergy(input: { tS: number[]; currentA: number[]; readVoltageV: number; window: [number, number]; conditions: Conditions }): Metric {

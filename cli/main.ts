@@ -198,6 +198,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--quantity <q>', 'what LTP/LTD values are').choices(['conductance', 'current', 'weight']))
     .option('--g-before <S>', 'retention: conductance before programming')
     .option('--dark <A>', 'polarization: dark current when there is no dark column')
+    .option('--condition <key=value>', 'measurement condition stored with every metric, e.g. wavelength_nm=532, power_W=1e-6, temperature_K=300 (repeatable)', collect, [])
     .option('--device <name>', 'device name (default: the file name)')
     .option('--db <file>', 'database file', DEFAULT_DB)
     .option('--json', 'print the card as JSON')
@@ -205,7 +206,7 @@ export function buildProgram(): Command {
       'after',
       `\nColumn roles per kind (default: the header names if they are roles, else positional):\n${IMPORT_KINDS.map((k) => `  ${k.padEnd(13)} ${IMPORT_ROLES[k].join(', ')}`).join('\n')}\n\nltp-ltd layouts: wide (ltp,ltd[,ltp,ltd…], one column per ramp, a cycle per pair) or long (cycle,phase,pulse,value; phase 0 = LTP, 1 = LTD).`,
     )
-    .action((file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; device?: string; db: string; json?: boolean }) => {
+    .action((file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; condition: string[]; device?: string; db: string; json?: boolean }) => {
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
         const x = Number(v);
@@ -222,6 +223,14 @@ export function buildProgram(): Command {
           gBeforeS: num('--g-before', o.gBefore),
           darkA: num('--dark', o.dark),
           device: o.device,
+          conditions: Object.fromEntries(
+            o.condition.map((c) => {
+              const m = /^([A-Za-z][\w.]*)=(.+)$/.exec(c);
+              if (!m) throw new UsageError(`--condition "${c}": expected key=value, e.g. wavelength_nm=532`);
+              const n = Number(m[2]);
+              return [m[1], m[2].trim() !== '' && Number.isFinite(n) ? n : m[2]];
+            }),
+          ),
         });
         process.stderr.write(`imported ${file} as run ${r.runId} (${o.as}) into ${o.db}\n`);
         process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');

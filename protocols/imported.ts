@@ -28,6 +28,8 @@ export interface ImportedParams {
   gBeforeS?: number;
   /** Energy: the terminal the waveform was taken on. */
   terminal?: string;
+  /** Measurement conditions given at import (wavelength, power, temperature, device area …). */
+  conditions?: Record<string, number | string>;
   /** Analysis options (`neuroprobe analyze --set`). */
   skipCycles?: number;
   windowCriterion?: number;
@@ -123,7 +125,7 @@ export function pulseWindow(t: number[], v: number[]): { pulse: [number, number]
 }
 
 export function analyseImported(data: RunData, p: ImportedParams): AnalysisResult {
-  const conditions: Conditions = { source_file: p.sourceFile, source_sha256: p.sha256, imported_as: p.as };
+  const conditions: Conditions = { source_file: p.sourceFile, source_sha256: p.sha256, imported_as: p.as, ...(p.conditions ?? {}) };
   let metrics: Metric[];
   switch (p.as) {
     case 'ltp-ltd': {

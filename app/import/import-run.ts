@@ -20,6 +20,8 @@ export interface ImportOptions {
   gBeforeS?: number;
   darkA?: number;
   device?: string;
+  /** Conditions stored with every metric, e.g. { wavelength_nm: 532, temperature_K: 300 }. */
+  conditions?: Record<string, number | string>;
 }
 
 /** Column roles each kind accepts (`--columns`), for validation and help. */
@@ -143,6 +145,7 @@ export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: n
     ...(kind === 'ltp-ltd' ? { quantity: opts.quantity ?? (opts.readVoltageV !== undefined ? 'current' : 'weight') } : {}),
     ...(opts.readVoltageV !== undefined ? { readVoltageV: opts.readVoltageV } : {}),
     ...(opts.gBeforeS !== undefined ? { gBeforeS: opts.gBeforeS } : {}),
+    ...(opts.conditions && Object.keys(opts.conditions).length ? { conditions: opts.conditions } : {}),
   };
   const rec = new RunRecorder(db, {
     device: opts.device ?? source.replace(/\.[^.]+$/, ''),

@@ -93,9 +93,14 @@ describe('importing external data', () => {
     const dts = Array.from({ length: 40 }, (_, i) => (i - 19.5) * 5e-3);
     const stdp = app.importCsv(write('stdp.csv', ['dt_s,dw_percent', ...dts.map((t) => `${t},${t > 0 ? 50 * Math.exp(-t / 0.02) : -25 * Math.exp(t / 0.03)}`)]), { as: 'stdp' });
     expect(get(stdp.card.metrics, 'stdp.tau_plus').status).toBe('value');
-    const pol = app.importCsv(write('pol.tsv', ['# angle, light', ...Array.from({ length: 19 }, (_, k) => `${k * 10}\t${2e-9 + 3e-9 * Math.cos(((k * 10 - 20) * Math.PI) / 180) ** 2}`)]), { as: 'polarization', darkA: 1e-9 });
+    const pol = app.importCsv(write('pol.tsv', ['# angle, light', ...Array.from({ length: 19 }, (_, k) => `${k * 10}\t${2e-9 + 3e-9 * Math.cos(((k * 10 - 20) * Math.PI) / 180) ** 2}`)]), {
+      as: 'polarization',
+      darkA: 1e-9,
+      conditions: { wavelength_nm: 532, power_W: 1e-6 },
+    });
     const pr = get(pol.card.metrics, 'polarization.ratio');
     expect(pr.status === 'value' && pr.value).toBeCloseTo(4, 9);
+    expect(pr.conditions).toMatchObject({ wavelength_nm: 532, power_W: 1e-6, source_file: 'pol.tsv' });
     const ts = Array.from({ length: 20 }, (_, k) => 10 ** (k / 4));
     const ret = app.importCsv(write('ret.csv', ts.map((t) => `${t},${2e-5 + 4e-5 * Math.exp(-Math.pow(t / 100, 0.7))}`)), { as: 'retention', gBeforeS: 1e-5 });
     const beta = get(ret.card.metrics, 'retention.beta');
