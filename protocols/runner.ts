@@ -13,7 +13,7 @@ import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
 import type { BenchInstruments, CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
 import type { RunControl } from './run-control.ts';
-import { type Limits, type Station, type StationInstrument, limitsFor, usesSimulator } from './station.ts';
+import { type Limits, type Station, type StationInstrument, limitsFor, usesSimulator, withStationConditions } from './station.ts';
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
 
@@ -203,7 +203,8 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     emit({ type: 'ended', status, reason });
     return { status, reason, params, metrics: [], conditions: {}, instruments: snapshots };
   }
-  const analysis = protocol.analyse(concatChunks(chunks), params);
+  const analysed = protocol.analyse(concatChunks(chunks), params);
+  const analysis = { metrics: withStationConditions(analysed.metrics, station), conditions: { ...analysed.conditions, ...station.conditions } };
   emit({ type: 'metrics', metrics: analysis.metrics, conditions: analysis.conditions });
   emit({ type: 'ended', status, reason });
   return { status, reason, params, metrics: analysis.metrics, conditions: analysis.conditions, instruments: snapshots };

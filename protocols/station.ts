@@ -45,6 +45,10 @@ export const StationSchema = z
     }),
     limits: LimitsSchema,
     deviceLimits: z.record(z.string(), LimitsSchema.partial()).default({}),
+    conditions: z
+      .record(z.string(), z.union([z.number(), z.string()]))
+      .default({})
+      .describe('measurement conditions stored with every metric, e.g. {"temperature_K": 300, "device_area_m2": 1e-12}'),
     simulation: z
       .strictObject({
         seed: z.number().int().default(1),
@@ -138,4 +142,11 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
     },
     'built-in simulated station',
   );
+}
+
+/** Adds the station's measurement conditions to every metric's conditions. */
+export function withStationConditions<T extends { conditions: Record<string, unknown> }>(metrics: T[], station: Pick<Station, 'conditions'>): T[] {
+  const extra = station.conditions ?? {};
+  if (Object.keys(extra).length === 0) return metrics;
+  return metrics.map((m) => ({ ...m, conditions: { ...m.conditions, ...extra } }));
 }

@@ -377,3 +377,15 @@ describe('pause at checkpoints', () => {
     expect(app.run(r2.runId!).samples).toBe(202);
   });
 });
+
+describe('station conditions', () => {
+  it('are stored with every metric, live and when recomputed', async () => {
+    const app = openApp();
+    const station = { ...simulatedStation(), conditions: { temperature_K: 295, device_area_m2: 1e-12 } };
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2 }, station, device: 'T1' });
+    for (const card of [app.card(r.runId!), app.recomputeCard(r.runId!)]) {
+      for (const m of card.metrics) expect(m.conditions).toMatchObject({ temperature_K: 295, device_area_m2: 1e-12, read_voltage_V: 0.1 });
+      expect(card.conditions.temperature_K).toBe(295);
+    }
+  });
+});
