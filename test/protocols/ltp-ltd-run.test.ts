@@ -199,6 +199,15 @@ describe('LTP/LTD on the simulated bench, end to end', () => {
 });
 
 describe('station files', () => {
+  it('the example station files in test/fixtures are valid', async () => {
+    const { loadStationFile } = await import('../../protocols/station.ts');
+    const tcp = loadStationFile(new URL('../fixtures/station-tcp.json', import.meta.url).pathname);
+    expect(tcp.instruments.map((i) => i.resource)).toEqual(['TCPIP0::127.0.0.1::5025::SOCKET', 'TCPIP0::127.0.0.1::5026::SOCKET']);
+    expect(tcp.deviceLimits['W3-D17'].maxAbsVoltageV).toBe(2);
+    const short = loadStationFile(new URL('../fixtures/station-sim-short.json', import.meta.url).pathname);
+    expect(short.simulation?.faults).toEqual([{ instrument: 'keithley2450', kind: 'short', atTrain: 4 }]);
+  });
+
   it('name the field that is wrong', () => {
     expect(() => parseStation({ name: 'x', instruments: [], wiring: { sourceMeter: 'smu' }, limits: {} }, 'file s.json')).toThrow(/station file s.json is invalid:[\s\S]*instruments: /);
     const base = {
