@@ -54,6 +54,17 @@ async function ltpLtdPulsesPerSecond(dir: string): Promise<void> {
   line('TCP / in-memory', `${(memS / tcpS).toFixed(2)}`);
 }
 
+async function enduranceCyclesPerSecond(dir: string): Promise<void> {
+  const cycles = 100_000;
+  const app = new NeuroProbeApp(join(dir, 'endurance.db'));
+  const station = { ...simulatedStation(), simulation: { seed: 1, deviceIndex: 0, device: {}, faults: [] } };
+  const t = performance.now();
+  await app.runProtocol({ protocolId: 'endurance', params: { cycles, cyclesPerTrain: 10_000 }, station, device: 'B4' });
+  const s = (performance.now() - t) / 1000;
+  app.close();
+  line(`endurance, ${cycles.toExponential(0)} SET/RESET cycles (2 reads each), stored`, `${(cycles / s).toFixed(0)} cycles/s (10⁶ cycles ≈ ${((1e6 / cycles) * s).toFixed(0)} s)`);
+}
+
 function storageThroughput(dir: string): void {
   const channels = 6;
   const perChannel = 1_000_000;
@@ -165,6 +176,7 @@ export async function runBenchmarks(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-bench-'));
   try {
     await ltpLtdPulsesPerSecond(dir);
+    await enduranceCyclesPerSecond(dir);
     storageThroughput(dir);
     fitsPerSecond();
     enduranceMemory();

@@ -68,6 +68,7 @@ export interface ProtocolDefinition<T extends ParamSpecs = ParamSpecs> {
   needsGenerator(p: ParamValues<T>): boolean;
   /** Throws a ParamError when the parameters cannot be played (timing, capabilities). */
   checkFeasible(p: ParamValues<T>, bench: BenchInstruments): void;
-  run(p: ParamValues<T>, ctx: RunContext): Promise<void>;
+  /** Plays the protocol; may return why it ended early (e.g. a failure criterion met). */
+  run(p: ParamValues<T>, ctx: RunContext): Promise<void | string>;
   analyse(data: RunData, p: ParamValues<T>): AnalysisResult;
 }

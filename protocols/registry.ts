@@ -1,9 +1,10 @@
 // The protocols the application knows, by id.
 
+import { enduranceProtocol } from './endurance.ts';
 import { ltpLtdProtocol } from './ltp-ltd.ts';
 import type { ProtocolDefinition } from './protocol.ts';
 
-const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol as unknown as ProtocolDefinition];
+const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol as unknown as ProtocolDefinition, enduranceProtocol as unknown as ProtocolDefinition];
 
 export function listProtocols(): readonly ProtocolDefinition[] {
   return PROTOCOLS;

@@ -148,7 +148,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
 
     emit({ type: 'started', protocol: protocol.id, version: protocol.version, params, instruments: snapshots });
     started = true;
-    await protocol.run(params, {
+    const note = await protocol.run(params, {
       bench,
       limits,
       signal: controller.signal,
@@ -172,6 +172,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
       ...(req.resume ? { resumeFrom: req.resume } : {}),
     });
     if (controller.signal.aborted) throw new AbortedError('run');
+    if (typeof note === 'string') reason = note;
   } catch (e) {
     if (e instanceof AbortedError || controller.signal.aborted) {
       status = 'aborted';

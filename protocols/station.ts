@@ -138,7 +138,9 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
       ],
       wiring: { sourceMeter: 'smu', terminal: 'top electrode', pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' } },
       limits: { maxAbsVoltageV: 5, maxAbsCurrentA: 10e-3, complianceA: 1e-3, minPulseWidthS: 100e-9 },
-      simulation: { seed: overrides.seed ?? 1, deviceIndex: overrides.deviceIndex ?? 0 },
+      // The simulated device wears out after about 6000 SET/RESET cycles (W < 2), so an
+      // endurance run shows a failure; LTP/LTD runs switch direction too rarely to notice.
+      simulation: { seed: overrides.seed ?? 1, deviceIndex: overrides.deviceIndex ?? 0, device: { wearOutCycles: 5000 } },
     },
     'built-in simulated station',
   );

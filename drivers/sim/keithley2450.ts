@@ -363,8 +363,17 @@ export class SimKeithley2450 extends ScpiInstrument {
     return elements.map((e) => this.element(r, e, t0)).join(',');
   }
 
+  private static readonly ELEMENTS = ['READing', 'SOURce', 'RELative', 'SEConds', 'TSTamp'] as const;
+
+  private parseElement(e: string): (typeof SimKeithley2450.ELEMENTS)[number] {
+    return parseEnumArg(e, SimKeithley2450.ELEMENTS, 'buffer element');
+  }
+
   private element(r: Reading, e: string, t0: number): string {
-    const name = parseEnumArg(e, ['READing', 'SOURce', 'RELative', 'SEConds', 'TSTamp'] as const, 'buffer element');
+    return this.elementValue(r, this.parseElement(e), t0);
+  }
+
+  private elementValue(r: Reading, name: (typeof SimKeithley2450.ELEMENTS)[number], t0: number): string {
     switch (name) {
       case 'READing':
         return String(r.reading);
@@ -406,10 +415,10 @@ export class SimKeithley2450 extends ScpiInstrument {
         const start = parseIntArg(a[0], { min: 1, max: Math.max(1, b.data.length), what: 'start index' });
         const end = parseIntArg(a[1], { min: start, max: Math.max(1, b.data.length), what: 'end index' });
         if (b.data.length === 0) throw Errors.settingsConflict('buffer is empty');
-        const elems = a.length > 3 ? a.slice(3) : ['READ'];
+        const elems = (a.length > 3 ? a.slice(3) : ['READ']).map((e) => this.parseElement(e));
         const t0 = b.data[0].tS;
         const out: string[] = [];
-        for (let i = start - 1; i < end; i++) for (const e of elems) out.push(this.element(b.data[i], e, t0));
+        for (let i = start - 1; i < end; i++) for (const e of elems) out.push(this.elementValue(b.data[i], e, t0));
         return out.join(',');
       },
     });

@@ -7,6 +7,7 @@
 // A pulse of amplitude V above threshold for a time dt advances the curve position by
 // (1/n)·((|V| − V_th)/(V_nom − V_th))·(dt/t_nom), times (1 + σ_c2c·N(0,1)): linear in
 // the time above threshold, so a pulse split into pieces gives the same mean step.
+// Optional wear-out closes the window with the number of switching cycles.
 
 import { xOfY, yNu } from '../../../analysis/exp-model.ts';
 import { Rng } from '../rng.ts';
@@ -26,6 +27,7 @@ export const MemristorParamsSchema = z.object({
   readNoiseSigma: z.number().min(0).default(0.001).describe('relative read-current noise'),
   d2dSigma: z.number().min(0).default(0.02).describe('relative device-to-device spread of Gmin, Gmax, A'),
   initialState: z.number().min(0).max(1).default(0).describe('starting position on the conductance range (0 = Gmin)'),
+  wearOutCycles: z.number().positive().optional().describe('switching cycles N after which the window closes: Gmax_eff = Gmin + (Gmax − Gmin)·exp(−(n/N)⁴); absent = no wear'),
 });
 export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
 
@@ -33,6 +35,9 @@ export class Memristor {
   readonly params: MemristorParams;
   private g: number;
   private broken = false;
+  /** Completed switching cycles (a depression following a potentiation). */
+  private cycles = 0;
+  private lastDirection: 'up' | 'down' | null = null;
   private readonly rng: Rng;
 
   /** `deviceIndex` draws this device's parameters from the spread (0 = the nominal device). */
@@ -56,6 +61,17 @@ export class Memristor {
     return this.g;
   }
 
+  get switchingCycles(): number {
+    return this.cycles;
+  }
+
+  /** Upper end of the conductance range after wear. */
+  private get gMaxEffective(): number {
+    const p = this.params;
+    if (!p.wearOutCycles) return p.gMaxS;
+    return p.gMinS + (p.gMaxS - p.gMinS) * Math.exp(-((this.cycles / p.wearOutCycles) ** 4));
+  }
+
   /** Fault injection: the device breaks down to a fixed conductance (e.g. a short). */
   forceConductance(gS: number): void {
     this.g = gS;
@@ -70,10 +86,13 @@ export class Memristor {
     const down = voltageV < p.vResetThresholdV;
     if (!up && !down) return;
     const th = up ? p.vSetThresholdV : p.vResetThresholdV;
+    const direction = up ? 'up' : 'down';
+    if (direction === 'down' && this.lastDirection === 'up') this.cycles++;
+    this.lastDirection = direction;
     const overdrive = (voltageV - th) / (up ? p.vNominalV - p.vSetThresholdV : -p.vNominalV - p.vResetThresholdV);
     const noise = p.c2cStepSigma > 0 ? 1 + p.c2cStepSigma * this.rng.normal() : 1;
     const dx = (overdrive * (dtS / p.widthNominalS) * Math.max(0, noise)) / p.pulsesToSpan;
-    const span = p.gMaxS - p.gMinS;
+    const span = this.gMaxEffective - p.gMinS;
     const gn = (this.g - p.gMinS) / span;
     const nu = 1 / (up ? p.aLtp : p.aLtd);
     const x = xOfY(gn, nu);
