@@ -130,8 +130,20 @@ export function cardFigures(db: Db, runId: number): CardFigure[] {
     }
     return figs;
   }
-  // Other kinds: the first channel against the second, as measured.
   const data = readAllChannels(db, runId);
+  const window = enduranceWindow(run, data);
+  if (window) {
+    // Decimated to at most 5000 points for the browser; the stored record keeps every cycle.
+    const step = Math.max(1, Math.ceil(window.cycle.length / 5000));
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < window.cycle.length; i += step) {
+      x.push(window.cycle[i]);
+      y.push(window.w[i]);
+    }
+    return [{ title: `Memory window per cycle${step > 1 ? ` (1 cycle in ${step} shown)` : ''}`, xTitle: 'cycle', yTitle: 'W = G_LRS / G_HRS', logY: true, traces: [{ name: 'W', x, y, mode: 'markers' }] }];
+  }
+  // Other kinds: the first channel against the second, as measured.
   const names = run.channels.map((c) => c.name);
   if (names.length < 2) return [];
   return [{ title: `${names[1]} vs ${names[0]}`, xTitle: `${names[0]} [${run.channels[0].unit}]`, yTitle: `${names[1]} [${run.channels[1].unit}]`, traces: [{ name: 'data', x: Array.from(data[names[0]]), y: Array.from(data[names[1]]), mode: 'markers' }] }];
@@ -152,4 +164,23 @@ export function exportDeviceModel(db: Db, runId: number, target: ModelTarget): R
   }
   out.piecewiseStep = aihwkitPiecewiseStep(metrics, storedLtpLtdCycles(db, runId));
   return out;
+}
+
+/** W = G_LRS/G_HRS per cycle of a measured or imported endurance run, or null for other runs. */
+function enduranceWindow(run: RunRecord, data: Record<string, Float64Array>): { cycle: number[]; w: number[] } | null {
+  if (run.protocolId === 'endurance' && data.cycle && data.state && data.i_read_A) {
+    const cycle: number[] = [];
+    const w: number[] = [];
+    for (let i = 0; i + 1 < data.i_read_A.length; i++) {
+      if (data.state[i] === 1 && data.state[i + 1] === 0 && data.cycle[i] === data.cycle[i + 1]) {
+        cycle.push(data.cycle[i]);
+        w.push(data.i_read_A[i] / data.i_read_A[i + 1]);
+      }
+    }
+    return { cycle, w };
+  }
+  if (run.protocolId === IMPORTED_PROTOCOL.id && (run.params as unknown as ImportedParams).as === 'endurance' && data.g_hrs && data.g_lrs) {
+    return { cycle: Array.from(data.g_hrs, (_, i) => i + 1), w: Array.from(data.g_lrs, (g, i) => g / data.g_hrs[i]) };
+  }
+  return null;
 }

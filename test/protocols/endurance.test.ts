@@ -34,6 +34,7 @@ describe('endurance protocol on the simulated bench', () => {
       // Recomputed from the stored reads: the same card.
       expect(app.recomputeCard(r.runId!).metrics).toEqual(app.card(r.runId!).metrics);
       expect(app.compare([r.runId!], false)).toMatch(/\| E1 \| – \| – \| \d{4} \|/);
+      expect(app.cardHtml(r.runId!)).toMatch(/Memory window per cycle/);
     } finally {
       app.close();
     }
