@@ -7,7 +7,8 @@
 // A pulse of amplitude V above threshold for a time dt advances the curve position by
 // (1/n)·((|V| − V_th)/(V_nom − V_th))·(dt/t_nom), times (1 + σ_c2c·N(0,1)): linear in
 // the time above threshold, so a pulse split into pieces gives the same mean step.
-// Optional wear-out closes the window with the number of switching cycles.
+// Optional wear-out closes the window with the number of switching cycles; an optional
+// volatile part (two decaying components) gives paired-pulse facilitation.
 
 import { xOfY, yNu } from '../../../analysis/exp-model.ts';
 import { Rng } from '../rng.ts';
@@ -28,6 +29,9 @@ export const MemristorParamsSchema = z.object({
   d2dSigma: z.number().min(0).default(0.02).describe('relative device-to-device spread of Gmin, Gmax, A'),
   initialState: z.number().min(0).max(1).default(0).describe('starting position on the conductance range (0 = Gmin)'),
   wearOutCycles: z.number().positive().optional().describe('switching cycles N after which the window closes: Gmax_eff = Gmin + (Gmax − Gmin)·exp(−(n/N)⁴); absent = no wear'),
+  volatileThresholdV: z.number().positive().default(0.3).describe('pulses above this add volatile (short-term) conductance, V'),
+  volatileStepS: z.tuple([z.number().min(0), z.number().min(0)]).default([0, 0]).describe('volatile conductance added per nominal-width pulse, fast and slow component, S (0 = none)'),
+  volatileTauS: z.tuple([z.number().positive(), z.number().positive()]).default([0.05, 1]).describe('decay times of the fast and slow volatile components, s'),
 });
 export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
 
@@ -38,6 +42,8 @@ export class Memristor {
   /** Completed switching cycles (a depression following a potentiation). */
   private cycles = 0;
   private lastDirection: 'up' | 'down' | null = null;
+  /** Volatile conductance (fast, slow) that decays back to 0: paired-pulse facilitation. */
+  private readonly volatile: [number, number] = [0, 0];
   private readonly rng: Rng;
 
   /** `deviceIndex` draws this device's parameters from the spread (0 = the nominal device). */
@@ -57,8 +63,9 @@ export class Memristor {
     this.g = p.gMinS + (p.gMaxS - p.gMinS) * p.initialState;
   }
 
+  /** Total conductance: the non-volatile state plus the decaying volatile part. */
   get conductanceS(): number {
-    return this.g;
+    return this.g + this.volatile[0] + this.volatile[1];
   }
 
   get switchingCycles(): number {
@@ -82,6 +89,7 @@ export class Memristor {
   apply(voltageV: number, dtS: number): void {
     const p = this.params;
     if (dtS <= 0 || this.broken) return;
+    this.applyVolatile(voltageV, dtS);
     const up = voltageV > p.vSetThresholdV;
     const down = voltageV < p.vResetThresholdV;
     if (!up && !down) return;
@@ -100,9 +108,21 @@ export class Memristor {
     this.g = p.gMinS + span * yNu(xNew, nu);
   }
 
+  /** Decay over dt, then the contribution of a pulse above the volatile threshold (linear in its duration). */
+  private applyVolatile(voltageV: number, dtS: number): void {
+    const p = this.params;
+    for (const k of [0, 1] as const) {
+      this.volatile[k] *= Math.exp(-dtS / p.volatileTauS[k]);
+      if (Math.abs(voltageV) > p.volatileThresholdV && p.volatileStepS[k] > 0) {
+        // Mean rate over the pulse, so a pulse split into pieces adds the same amount.
+        this.volatile[k] += p.volatileStepS[k] * (dtS / p.widthNominalS);
+      }
+    }
+  }
+
   /** Current at a (sub-threshold or not) voltage, with read noise. Ohmic. */
   currentA(voltageV: number): number {
-    const i = this.g * voltageV;
+    const i = this.conductanceS * voltageV;
     const s = this.params.readNoiseSigma;
     return s > 0 ? i * (1 + s * this.rng.normal()) : i;
   }
