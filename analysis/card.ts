@@ -42,7 +42,9 @@ function valueText(m: Metric): string {
   const unit = m.unit === '1' ? '' : ` ${m.unit}`;
   const err = m.stderr !== undefined && Number.isFinite(m.stderr) ? ` ± ${formatNumber(m.stderr, 2)}` : '';
   const q = m.quality?.nrmse !== undefined ? `  (nRMSE ${formatNumber(100 * m.quality.nrmse, 2)} %)` : '';
-  return `${formatNumber(m.value)}${err}${unit}${q}`;
+  // The convention carries categorical results (the winning form, failure vs lower bound).
+  const conv = m.convention && m.convention !== 'signed' && m.convention !== 'magnitude' ? `  [${m.convention}]` : '';
+  return `${m.convention === 'lower-bound' ? '≥ ' : ''}${formatNumber(m.value)}${err}${unit}${conv}${q}`;
 }
 
 export function renderCardText(card: BenchmarkCard): string {
