@@ -10,7 +10,8 @@ export interface SmuCapabilities {
   nplcRange: [number, number];
   /** Shortest segment the timed mechanism plays reliably, s. */
   minSegmentS: number;
-  maxSegments: number;
+  /** Blocks of the timed mechanism (the 2450's trigger model) one train may use. */
+  maxTriggerBlocks: number;
   maxReadings: number;
   lineFrequencyHz: number;
 }

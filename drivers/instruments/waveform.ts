@@ -19,6 +19,8 @@ export interface TrainProgram {
   /** Played `repeat` times after the prologue. */
   unit: Segment[];
   repeat: number;
+  /** Played once, last (e.g. reads at growing times after programming). */
+  epilogue?: Segment[];
   /** Current limit (compliance) for the whole train, A. */
   limitA: number;
   /** Integration time in power-line cycles. */
@@ -38,14 +40,19 @@ export interface TrainReadings {
 
 export function measurementsIn(p: TrainProgram): number {
   const m = (s: Segment[]) => s.filter((x) => x.measure).length;
-  return m(p.prologue) + p.repeat * m(p.unit);
+  return m(p.prologue) + p.repeat * m(p.unit) + m(p.epilogue ?? []);
 }
 
 export function programDurationS(p: TrainProgram, apertureS: number): number {
   const d = (s: Segment[]) => s.reduce((t, x) => t + x.durationS + (x.measure ? apertureS : 0), 0);
-  return d(p.prologue) + p.repeat * d(p.unit);
+  return d(p.prologue) + p.repeat * d(p.unit) + d(p.epilogue ?? []);
+}
+
+/** Every distinct segment of the program, in order: prologue, unit (once), epilogue. */
+export function programSegments(p: TrainProgram): Segment[] {
+  return [...p.prologue, ...p.unit, ...(p.epilogue ?? [])];
 }
 
 export function programLevels(p: TrainProgram): number[] {
-  return [...p.prologue, ...p.unit].map((s) => s.levelV);
+  return programSegments(p).map((s) => s.levelV);
 }

@@ -204,6 +204,7 @@ describe('station files', () => {
     const tcp = loadStationFile(new URL('../fixtures/station-tcp.json', import.meta.url).pathname);
     expect(tcp.instruments.map((i) => i.resource)).toEqual(['TCPIP0::127.0.0.1::5025::SOCKET', 'TCPIP0::127.0.0.1::5026::SOCKET']);
     expect(tcp.deviceLimits['W3-D17'].maxAbsVoltageV).toBe(2);
+    for (const f of ['station-sim-volatile.json', 'station-sim-retention.json']) expect(loadStationFile(new URL(`../fixtures/${f}`, import.meta.url).pathname).simulation).toBeDefined();
     const short = loadStationFile(new URL('../fixtures/station-sim-short.json', import.meta.url).pathname);
     expect(short.simulation?.faults).toEqual([{ instrument: 'keithley2450', kind: 'short', atTrain: 4 }]);
   });

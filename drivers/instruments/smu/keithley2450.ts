@@ -13,7 +13,7 @@ import { AbortedError, DriverError, checkRange } from '../errors.ts';
 import type { SmuCapabilities, SourceMeter } from '../roles.ts';
 import { ScpiDriver } from '../scpi-driver.ts';
 import { parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
-import { type Segment, type TrainProgram, type TrainReadings, measurementsIn, programDurationS, programLevels } from '../waveform.ts';
+import { type Segment, type TrainProgram, type TrainReadings, measurementsIn, programDurationS, programLevels, programSegments } from '../waveform.ts';
 
 const LIST = 'NPTRAIN';
 const BUFFER = '"defbuffer1"';
@@ -28,7 +28,7 @@ export const KEITHLEY_2450_CAPABILITIES: SmuCapabilities = {
   minLimitA: 1e-9,
   nplcRange: [0.01, 10],
   minSegmentS: 750e-6,
-  maxSegments: Math.floor((MAX_BLOCKS - 5) / 4),
+  maxTriggerBlocks: MAX_BLOCKS,
   maxReadings: 11_000_000,
   lineFrequencyHz: 50,
 };
@@ -60,10 +60,11 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
   validateTrain(p: TrainProgram): void {
     const c = this.capabilities;
     const L = this.label;
-    const segments = [...p.prologue, ...p.unit];
+    const segments = programSegments(p);
     if (segments.length === 0) throw new DriverError(`${L}: the train has no segments`);
-    if (segments.length > c.maxSegments) throw new DriverError(`${L}: ${segments.length} segments do not fit its trigger model (at most ${c.maxSegments})`);
     if (!Number.isInteger(p.repeat) || p.repeat < 1) throw new DriverError(`${L}: repeat count ${p.repeat} must be a whole number ≥ 1`);
+    const blocks = this.triggerBlocks(p).length;
+    if (blocks > c.maxTriggerBlocks) throw new DriverError(`${L}: the train needs ${blocks} trigger-model blocks (at most ${c.maxTriggerBlocks}); use fewer segments`);
     checkRange(L, 'current limit', p.limitA, c.minLimitA, c.maxAbsCurrentA, 'A');
     checkRange(L, 'NPLC', p.nplc, c.nplcRange[0], c.nplcRange[1], 'PLC');
     if (p.measureRangeA !== undefined) checkRange(L, 'current measure range', p.measureRangeA, 1e-8, 1, 'A');
@@ -94,26 +95,32 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     cmds.push(`:SOUR:CONF:LIST:CRE "${LIST}"`);
     for (const v of levels) cmds.push(`:SOUR:VOLT ${scpiNumber(v)};:SOUR:CONF:LIST:STOR "${LIST}"`);
     cmds.push(':SOUR:VOLT 0');
-    const segments = [...p.prologue, ...p.unit];
-    if (segments.some((s) => s.triggerOut)) cmds.push(':DIG:LINE1:MODE TRIG, OUT', ':TRIG:DIG1:OUT:STIM NOT1');
+    if (programSegments(p).some((s) => s.triggerOut)) cmds.push(':DIG:LINE1:MODE TRIG, OUT', ':TRIG:DIG1:OUT:STIM NOT1');
 
+    cmds.push(...this.triggerBlocks(p));
+    return cmds;
+  }
+
+  /** The trigger model of a train: one config-list recall per segment, the unit looped by a counter. */
+  private triggerBlocks(p: TrainProgram): string[] {
+    const out: string[] = [];
     let blk = 1;
-    cmds.push(`:TRIG:BLOC:BUFF:CLE ${blk++}, ${BUFFER}`);
-    cmds.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", 1`);
-    cmds.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, ON`);
+    out.push(`:TRIG:BLOC:BUFF:CLE ${blk++}, ${BUFFER}`);
+    out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", 1`);
+    out.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, ON`);
     const emit = (s: Segment, index: number) => {
-      cmds.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${index}`);
-      if (s.triggerOut) cmds.push(`:TRIG:BLOC:NOT ${blk++}, 1`);
-      if (s.durationS > 0) cmds.push(`:TRIG:BLOC:DEL:CONS ${blk++}, ${scpiNumber(s.durationS)}`);
-      if (s.measure) cmds.push(`:TRIG:BLOC:MEAS ${blk++}, ${BUFFER}`);
+      out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${index}`);
+      if (s.triggerOut) out.push(`:TRIG:BLOC:NOT ${blk++}, 1`);
+      if (s.durationS > 0) out.push(`:TRIG:BLOC:DEL:CONS ${blk++}, ${scpiNumber(s.durationS)}`);
+      if (s.measure) out.push(`:TRIG:BLOC:MEAS ${blk++}, ${BUFFER}`);
     };
     p.prologue.forEach((s, i) => emit(s, i + 1));
     const unitStart = blk;
     p.unit.forEach((s, i) => emit(s, p.prologue.length + i + 1));
-    if (p.repeat > 1) cmds.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${p.repeat}, ${unitStart}`);
-    cmds.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, OFF`);
-    if (blk - 1 > MAX_BLOCKS) throw new DriverError(`${this.label}: the train needs ${blk - 1} trigger blocks (at most ${MAX_BLOCKS})`);
-    return cmds;
+    if (p.repeat > 1) out.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${p.repeat}, ${unitStart}`);
+    (p.epilogue ?? []).forEach((s, i) => emit(s, p.prologue.length + p.unit.length + i + 1));
+    out.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, OFF`);
+    return out;
   }
 
   async runTrain(p: TrainProgram, signal?: AbortSignal): Promise<TrainReadings> {

@@ -8,7 +8,8 @@
 // (1/n)·((|V| − V_th)/(V_nom − V_th))·(dt/t_nom), times (1 + σ_c2c·N(0,1)): linear in
 // the time above threshold, so a pulse split into pieces gives the same mean step.
 // Optional wear-out closes the window with the number of switching cycles; an optional
-// volatile part (two decaying components) gives paired-pulse facilitation.
+// volatile part (two decaying components) gives paired-pulse facilitation, and an
+// optional retention relaxation lets part of each programmed change decay away.
 
 import { xOfY, yNu } from '../../../analysis/exp-model.ts';
 import { Rng } from '../rng.ts';
@@ -32,6 +33,9 @@ export const MemristorParamsSchema = z.object({
   volatileThresholdV: z.number().positive().default(0.3).describe('pulses above this add volatile (short-term) conductance, V'),
   volatileStepS: z.tuple([z.number().min(0), z.number().min(0)]).default([0, 0]).describe('volatile conductance added per nominal-width pulse, fast and slow component, S (0 = none)'),
   volatileTauS: z.tuple([z.number().positive(), z.number().positive()]).default([0.05, 1]).describe('decay times of the fast and slow volatile components, s'),
+  retentionFraction: z.number().min(0).max(1).default(0).describe('fraction of each programmed change that relaxes away (0 = perfect retention)'),
+  retentionTauS: z.number().positive().default(300).describe('relaxation time τ of the stretched exponential, s'),
+  retentionBeta: z.number().gt(0).max(1).default(0.5).describe('stretching exponent β of the relaxation'),
 });
 export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
 
@@ -44,6 +48,9 @@ export class Memristor {
   private lastDirection: 'up' | 'down' | null = null;
   /** Volatile conductance (fast, slow) that decays back to 0: paired-pulse facilitation. */
   private readonly volatile: [number, number] = [0, 0];
+  /** Retention relaxation: g(t) = settled + (g − settled)·exp(−(t/τ)^β), t since the last programming. */
+  private settled: number;
+  private sinceProgrammingS = 0;
   private readonly rng: Rng;
 
   /** `deviceIndex` draws this device's parameters from the spread (0 = the nominal device). */
@@ -61,11 +68,18 @@ export class Memristor {
     }
     this.params = p;
     this.g = p.gMinS + (p.gMaxS - p.gMinS) * p.initialState;
+    this.settled = this.g;
   }
 
-  /** Total conductance: the non-volatile state plus the decaying volatile part. */
+  /** Total conductance: the non-volatile state (relaxing) plus the decaying volatile part. */
   get conductanceS(): number {
-    return this.g + this.volatile[0] + this.volatile[1];
+    return this.relaxed() + this.volatile[0] + this.volatile[1];
+  }
+
+  private relaxed(): number {
+    const p = this.params;
+    if (p.retentionFraction === 0 || this.g === this.settled) return this.g;
+    return this.settled + (this.g - this.settled) * Math.exp(-Math.pow(this.sinceProgrammingS / p.retentionTauS, p.retentionBeta));
   }
 
   get switchingCycles(): number {
@@ -82,6 +96,7 @@ export class Memristor {
   /** Fault injection: the device breaks down to a fixed conductance (e.g. a short). */
   forceConductance(gS: number): void {
     this.g = gS;
+    this.settled = gS;
     this.broken = true;
   }
 
@@ -92,7 +107,13 @@ export class Memristor {
     this.applyVolatile(voltageV, dtS);
     const up = voltageV > p.vSetThresholdV;
     const down = voltageV < p.vResetThresholdV;
-    if (!up && !down) return;
+    if (!up && !down) {
+      this.sinceProgrammingS += dtS;
+      return;
+    }
+    // Programming starts from where relaxation has brought the device.
+    const before = this.relaxed();
+    this.g = before;
     const th = up ? p.vSetThresholdV : p.vResetThresholdV;
     const direction = up ? 'up' : 'down';
     if (direction === 'down' && this.lastDirection === 'up') this.cycles++;
@@ -106,6 +127,9 @@ export class Memristor {
     const x = xOfY(gn, nu);
     const xNew = up ? Math.min(1, x + dx) : Math.max(0, x - dx);
     this.g = p.gMinS + span * yNu(xNew, nu);
+    // The part of this change that will not relax is added to where the device settles.
+    this.settled += (1 - p.retentionFraction) * (this.g - before);
+    this.sinceProgrammingS = 0;
   }
 
   /** Decay over dt, then the contribution of a pulse above the volatile threshold (linear in its duration). */

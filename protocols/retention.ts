@@ -1,0 +1,140 @@
+// Retention protocol v1 (metrics.md §8): read G_before, program with a train of identical
+// pulses, then read at log-spaced times after the last pulse — all in one hardware-timed
+// train, so every read time comes from the instrument's clock. Fits the stretched
+// exponential and reports τ, β, the mean relaxation time and retained fractions.
+
+import { analyseRetention } from '../analysis/retention.ts';
+import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
+import { measurementsIn } from '../drivers/instruments/waveform.ts';
+import { ParamError, type ParamValues } from './params.ts';
+import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
+
+export const RETENTION_PARAMS = {
+  pulseAmplitudeV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of the programming pulses' },
+  pulseWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-9, max: 10, help: 'width of each programming pulse' },
+  pulses: { kind: 'integer', unit: 'pulses', default: 50, min: 1, max: 100_000, help: 'programming pulses' },
+  pulseIntervalS: { kind: 'number', unit: 's', default: 20e-3, min: 1e-6, max: 100, help: 'programming pulse period' },
+  readVoltageV: { kind: 'number', unit: 'V', default: 0.1, min: -10, max: 10, nonZero: true, help: 'read voltage' },
+  firstReadS: { kind: 'number', unit: 's', default: 0.1, min: 1e-3, max: 1e6, help: 'first read, after the last pulse' },
+  lastReadS: { kind: 'number', unit: 's', default: 1e4, min: 1e-3, max: 1e7, help: 'last read, after the last pulse' },
+  reads: { kind: 'integer', unit: 'reads', default: 16, min: 6, max: 17, help: 'log-spaced reads (the 2450 trigger model holds at most 17)' },
+  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
+  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+} as const;
+
+export type RetentionParams = ParamValues<typeof RETENTION_PARAMS>;
+
+const BEFORE_HOLD_S = 1e-3;
+
+export function readTimes(p: RetentionParams): number[] {
+  const n = p.reads as number;
+  const [a, b] = [Math.log(p.firstReadS as number), Math.log(p.lastReadS as number)];
+  return Array.from({ length: n }, (_, i) => Math.exp(a + ((b - a) * i) / (n - 1)));
+}
+
+function aperture(p: RetentionParams, bench: BenchInstruments): number {
+  return (p.nplc as number) / bench.smu.capabilities.lineFrequencyHz;
+}
+
+function program(p: RetentionParams, bench: BenchInstruments): TrainProgram {
+  const v = p.readVoltageV as number;
+  const ap = aperture(p, bench);
+  const times = readTimes(p);
+  // Each read segment holds until its read time; the previous read's integration counts as elapsed.
+  const reads: Segment[] = times.map((t, k) => ({ levelV: v, durationS: k === 0 ? t : t - times[k - 1] - ap, measure: true }));
+  const rest = (p.pulseIntervalS as number) - (p.pulseWidthS as number);
+  return {
+    prologue: [{ levelV: v, durationS: BEFORE_HOLD_S, measure: true }],
+    unit: [...(rest > 1e-12 ? [{ levelV: 0, durationS: rest }] : []), { levelV: p.pulseAmplitudeV as number, durationS: p.pulseWidthS as number }],
+    repeat: p.pulses as number,
+    epilogue: reads,
+    limitA: p.complianceA as number,
+    nplc: p.nplc as number,
+  };
+}
+
+export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
+  id: 'retention',
+  version: '1.0.0',
+  title: 'Retention after programming',
+  summary: 'G before, a programming train, then log-spaced reads in one hardware-timed train; stretched-exponential fit (metrics.md §8).',
+  params: RETENTION_PARAMS,
+  channels: [
+    { name: 't_s', unit: 's', description: 'time since the end of the last programming pulse (negative: the read before programming)' },
+    { name: 'i_read_A', unit: 'A', description: 'current at the read voltage' },
+    { name: 'v_read_V', unit: 'V', description: 'voltage at the terminal during the read' },
+    { name: 'role', unit: '1', description: '0 = read before programming, 1 = read after' },
+  ],
+
+  safetyViolations(p, limits) {
+    const out: string[] = [];
+    for (const [name, v] of [
+      ['pulseAmplitudeV', p.pulseAmplitudeV],
+      ['readVoltageV', p.readVoltageV],
+    ] as const) {
+      if (Math.abs(v as number) > limits.maxAbsVoltageV) out.push(`${name} = ${v} V exceeds the device limit |V| ≤ ${limits.maxAbsVoltageV} V`);
+    }
+    if ((p.pulseWidthS as number) < limits.minPulseWidthS) out.push(`pulseWidthS = ${p.pulseWidthS} s is shorter than the device's minimum pulse width ${limits.minPulseWidthS} s`);
+    if ((p.complianceA as number) > limits.complianceA) out.push(`complianceA = ${p.complianceA} A exceeds the station's compliance limit ${limits.complianceA} A`);
+    return out;
+  },
+
+  needsGenerator: () => false,
+
+  checkFeasible(p, bench) {
+    if ((p.lastReadS as number) <= (p.firstReadS as number)) throw new ParamError(`lastReadS = ${p.lastReadS} s must exceed firstReadS = ${p.firstReadS} s`);
+    if ((p.pulseIntervalS as number) < (p.pulseWidthS as number)) throw new ParamError(`pulseIntervalS = ${p.pulseIntervalS} s is shorter than pulseWidthS = ${p.pulseWidthS} s`);
+    const prog = program(p, bench);
+    if ((prog.epilogue ?? []).some((s) => s.durationS <= 0)) throw new ParamError('the reads are closer together than one read integration; use fewer reads or a lower nplc');
+    try {
+      bench.smu.validateTrain(prog);
+    } catch (e) {
+      throw new ParamError(`retention train: ${(e as Error).message}`);
+    }
+  },
+
+  async run(p, ctx) {
+    const prog = program(p, ctx.bench);
+    const r = await ctx.bench.smu.runTrain(prog, ctx.signal);
+    if (r.currentA.length !== measurementsIn(prog)) throw new Error(`${ctx.bench.smu.label}: expected ${measurementsIn(prog)} readings, got ${r.currentA.length}`);
+    // Instrument times are relative to the read before programming; programming takes pulses × interval after it.
+    const programmingEndS = r.timeS[0] + (p.pulses as number) * (p.pulseIntervalS as number);
+    ctx.data({
+      channels: {
+        t_s: r.timeS.map((t) => t - programmingEndS),
+        i_read_A: r.currentA,
+        v_read_V: r.voltageV,
+        role: r.currentA.map((_, k) => (k === 0 ? 0 : 1)),
+      },
+      events: [{ tS: -(p.pulses as number) * (p.pulseIntervalS as number), kind: 'programming', data: { pulses: p.pulses as number, amplitude_V: p.pulseAmplitudeV as number, width_s: p.pulseWidthS as number } }],
+    });
+    ctx.progress(1, 1, 'retention reads done');
+  },
+
+  analyse(data, p) {
+    const { t_s: t, i_read_A: current, role } = data.channels;
+    const v = p.readVoltageV as number;
+    let gBefore = NaN;
+    const tS: number[] = [];
+    const g: number[] = [];
+    for (let i = 0; i < (current?.length ?? 0); i++) {
+      if (role[i] === 0) gBefore = current[i] / v;
+      else {
+        tS.push(t[i]);
+        g.push(current[i] / v);
+      }
+    }
+    const conditions = {
+      pulse_amplitude_V: p.pulseAmplitudeV,
+      pulse_width_s: p.pulseWidthS,
+      pulses: p.pulses,
+      pulse_interval_s: p.pulseIntervalS,
+      read_voltage_V: p.readVoltageV,
+      first_read_s: p.firstReadS,
+      last_read_s: p.lastReadS,
+      reads: tS.length,
+      temperature_K: null,
+    };
+    return { metrics: analyseRetention({ tS, g, gBefore, unit: 'S', conditions }), conditions };
+  },
+};

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { Metric } from '../../analysis/metric.ts';
+import { NeuroProbeApp } from '../../app/service.ts';
+import { SimBench } from '../../drivers/sim/bench.ts';
+import { simulatedStation } from '../../protocols/station.ts';
+
+function value(ms: Metric[], id: string, qualifier?: string): number {
+  const m = ms.find((x) => x.id === id && x.qualifier === qualifier);
+  if (!m || m.status !== 'value') throw new Error(`${id}: ${m?.status === 'missing' ? m.reason : 'absent'}`);
+  return m.value;
+}
+
+describe('retention protocol on the simulated bench', () => {
+  it('programs, reads on a log time scale in one train, and recovers the relaxation of the device model', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const sim = new SimBench({ seed: 8, device: { retentionFraction: 0.6, retentionTauS: 300, retentionBeta: 0.5, readNoiseSigma: 2e-4 } });
+      const r = await app.runProtocol({ protocolId: 'retention', params: {}, station: simulatedStation(), device: 'RT1', sim });
+      expect(r.outcome.status).toBe('completed');
+      expect(sim.smu.received.filter((m) => m === ':INIT').length).toBe(1);
+      const ms = r.outcome.metrics;
+      expect(value(ms, 'retention.tau') / 300).toBeGreaterThan(0.95);
+      expect(value(ms, 'retention.tau') / 300).toBeLessThan(1.05);
+      expect(value(ms, 'retention.beta')).toBeCloseTo(0.5, 1);
+      // 60 % of each programmed change relaxes away, part of it already during the 1 s
+      // programming train (≈0.8 % of the excess per 20 ms gap), so relative to the first
+      // read after programming about 45 % is retained at 10⁴ s (≈33 τ).
+      expect(value(ms, 'retention.fraction', '10000s')).toBeGreaterThan(0.4);
+      expect(value(ms, 'retention.fraction', '10000s')).toBeLessThan(0.5);
+      expect(value(ms, 'retention.fraction', '10s')).toBeGreaterThan(value(ms, 'retention.fraction', '1000s'));
+      const t = app.recomputeCard(r.runId!).metrics;
+      expect(value(t, 'retention.tau')).toBe(value(ms, 'retention.tau'));
+    } finally {
+      app.close();
+    }
+  });
+
+  it('refuses more reads than the trigger model holds', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      await expect(app.runProtocol({ protocolId: 'retention', params: { reads: 18 }, station: simulatedStation(), device: 'RT2', sim: new SimBench() })).rejects.toThrow(/reads = 18 reads is above the maximum 17/);
+    } finally {
+      app.close();
+    }
+  });
+});
