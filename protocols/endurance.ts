@@ -9,6 +9,7 @@ import { AbortedError } from '../drivers/instruments/errors.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
 import { ParamError, type ParamValues } from './params.ts';
+import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, ProtocolDefinition, RunData } from './protocol.ts';
 
 export const ENDURANCE_PARAMS = {
@@ -102,22 +103,18 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
   ],
 
   safetyViolations(p, limits) {
-    const out: string[] = [];
-    for (const [name, v] of [
-      ['setAmplitudeV', p.setAmplitudeV],
-      ['resetAmplitudeV', p.resetAmplitudeV],
-      ['readVoltageV', p.readVoltageV],
-    ] as const) {
-      if (Math.abs(v as number) > limits.maxAbsVoltageV) out.push(`${name} = ${v} V exceeds the device limit |V| ≤ ${limits.maxAbsVoltageV} V`);
-    }
-    for (const [name, v] of [
-      ['setWidthS', p.setWidthS],
-      ['resetWidthS', p.resetWidthS],
-    ] as const) {
-      if ((v as number) < limits.minPulseWidthS) out.push(`${name} = ${v} s is shorter than the device's minimum pulse width ${limits.minPulseWidthS} s`);
-    }
-    if ((p.complianceA as number) > limits.complianceA) out.push(`complianceA = ${p.complianceA} A exceeds the station's compliance limit ${limits.complianceA} A`);
-    return out;
+    return safetyViolations(limits, {
+      voltages: [
+        ['setAmplitudeV', p.setAmplitudeV as number],
+        ['resetAmplitudeV', p.resetAmplitudeV as number],
+        ['readVoltageV', p.readVoltageV as number],
+      ],
+      widths: [
+        ['setWidthS', p.setWidthS as number],
+        ['resetWidthS', p.resetWidthS as number],
+      ],
+      complianceA: p.complianceA as number,
+    });
   },
 
   needsGenerator: () => false,

@@ -10,6 +10,7 @@ import type { Segment, TrainProgram, TrainReadings } from '../drivers/instrument
 import { AbortedError } from '../drivers/instruments/errors.ts';
 import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
 import { ParamError, type ParamValues } from './params.ts';
+import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
 
 export const LTP_LTD_PARAMS = {
@@ -128,22 +129,18 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
   ],
 
   safetyViolations(p, limits) {
-    const out: string[] = [];
-    for (const [name, v] of [
-      ['potentiationAmplitudeV', p.potentiationAmplitudeV],
-      ['depressionAmplitudeV', p.depressionAmplitudeV],
-      ['readVoltageV', p.readVoltageV],
-    ] as const) {
-      if (Math.abs(v as number) > limits.maxAbsVoltageV) out.push(`${name} = ${v} V exceeds the device limit |V| ≤ ${limits.maxAbsVoltageV} V`);
-    }
-    for (const [name, v] of [
-      ['potentiationWidthS', p.potentiationWidthS],
-      ['depressionWidthS', p.depressionWidthS],
-    ] as const) {
-      if ((v as number) < limits.minPulseWidthS) out.push(`${name} = ${v} s is shorter than the device's minimum pulse width ${limits.minPulseWidthS} s`);
-    }
-    if ((p.complianceA as number) > limits.complianceA) out.push(`complianceA = ${p.complianceA} A exceeds the station's compliance limit ${limits.complianceA} A`);
-    if ((p.complianceA as number) > limits.maxAbsCurrentA) out.push(`complianceA = ${p.complianceA} A exceeds the device limit |I| ≤ ${limits.maxAbsCurrentA} A`);
+    const out = safetyViolations(limits, {
+      voltages: [
+        ['potentiationAmplitudeV', p.potentiationAmplitudeV as number],
+        ['depressionAmplitudeV', p.depressionAmplitudeV as number],
+        ['readVoltageV', p.readVoltageV as number],
+      ],
+      widths: [
+        ['potentiationWidthS', p.potentiationWidthS as number],
+        ['depressionWidthS', p.depressionWidthS as number],
+      ],
+      complianceA: p.complianceA as number,
+    });
     if ((p.potentiationAmplitudeV as number) <= 0) out.push(`potentiationAmplitudeV = ${p.potentiationAmplitudeV} V: potentiation pulses must be positive`);
     if ((p.depressionAmplitudeV as number) >= 0) out.push(`depressionAmplitudeV = ${p.depressionAmplitudeV} V: depression pulses must be negative`);
     return out;

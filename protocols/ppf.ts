@@ -8,6 +8,7 @@ import { analysePpf, type PpfPair } from '../analysis/ppf.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
 import { ParamError, type ParamValues } from './params.ts';
+import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const PPF_PARAMS = {
@@ -65,16 +66,14 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
   ],
 
   safetyViolations(p, limits) {
-    const out: string[] = [];
-    for (const [name, v] of [
-      ['amplitudeV', p.amplitudeV],
-      ['readVoltageV', p.readVoltageV],
-    ] as const) {
-      if (Math.abs(v as number) > limits.maxAbsVoltageV) out.push(`${name} = ${v} V exceeds the device limit |V| ≤ ${limits.maxAbsVoltageV} V`);
-    }
-    if ((p.widthS as number) < limits.minPulseWidthS) out.push(`widthS = ${p.widthS} s is shorter than the device's minimum pulse width ${limits.minPulseWidthS} s`);
-    if ((p.complianceA as number) > limits.complianceA) out.push(`complianceA = ${p.complianceA} A exceeds the station's compliance limit ${limits.complianceA} A`);
-    return out;
+    return safetyViolations(limits, {
+      voltages: [
+        ['amplitudeV', p.amplitudeV as number],
+        ['readVoltageV', p.readVoltageV as number],
+      ],
+      widths: [['widthS', p.widthS as number]],
+      complianceA: p.complianceA as number,
+    });
   },
 
   needsGenerator: () => false,

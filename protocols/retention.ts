@@ -7,6 +7,7 @@ import { analyseRetention } from '../analysis/retention.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { measurementsIn } from '../drivers/instruments/waveform.ts';
 import { ParamError, type ParamValues } from './params.ts';
+import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const RETENTION_PARAMS = {
@@ -67,16 +68,14 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
   ],
 
   safetyViolations(p, limits) {
-    const out: string[] = [];
-    for (const [name, v] of [
-      ['pulseAmplitudeV', p.pulseAmplitudeV],
-      ['readVoltageV', p.readVoltageV],
-    ] as const) {
-      if (Math.abs(v as number) > limits.maxAbsVoltageV) out.push(`${name} = ${v} V exceeds the device limit |V| ≤ ${limits.maxAbsVoltageV} V`);
-    }
-    if ((p.pulseWidthS as number) < limits.minPulseWidthS) out.push(`pulseWidthS = ${p.pulseWidthS} s is shorter than the device's minimum pulse width ${limits.minPulseWidthS} s`);
-    if ((p.complianceA as number) > limits.complianceA) out.push(`complianceA = ${p.complianceA} A exceeds the station's compliance limit ${limits.complianceA} A`);
-    return out;
+    return safetyViolations(limits, {
+      voltages: [
+        ['pulseAmplitudeV', p.pulseAmplitudeV as number],
+        ['readVoltageV', p.readVoltageV as number],
+      ],
+      widths: [['pulseWidthS', p.pulseWidthS as number]],
+      complianceA: p.complianceA as number,
+    });
   },
 
   needsGenerator: () => false,
