@@ -399,3 +399,17 @@ describe('station conditions', () => {
     }
   });
 });
+
+describe('every protocol checks the safety limits before any instrument command', () => {
+  it.each([
+    ['endurance', { setAmplitudeV: 6 }, /setAmplitudeV = 6 V exceeds the device limit/],
+    ['ppf', { widthS: 5e-8 }, /widthS = 5e-8 s is shorter than the device's minimum pulse width/],
+    ['retention', { complianceA: 0.02 }, /complianceA = 0.02 A exceeds the station's compliance limit 0.001 A/],
+  ])('%s', async (protocolId, params, message) => {
+    const app = openApp();
+    const sim = new SimBench();
+    await expect(app.runProtocol({ protocolId, params, station: simulatedStation(), device: 'S1', sim })).rejects.toThrow(message);
+    expect(sim.smu.received).toEqual([]);
+    expect(app.runs()).toEqual([]);
+  });
+});
