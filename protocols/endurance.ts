@@ -142,7 +142,7 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
       const firstReadS = offsetS + (p.setWidthS as number) + (p.readDelayS as number) + aperture;
       let r: TrainReadings;
       try {
-        r = await ctx.bench.smu.runTrain(prog, ctx.signal);
+        r = await ctx.bench.smu.runTrain(prog, ctx.signal, (have) => ctx.progress(done + Math.floor(have / 2), total, `cycle ${done + Math.floor(have / 2)}/${total}`));
       } catch (e) {
         if (e instanceof AbortedError && e.partial && e.partial.currentA.length > 0) ctx.data(chunk(e.partial, done + 1, firstReadS));
         throw e;

@@ -94,7 +94,7 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
 
   async run(p, ctx) {
     const prog = program(p, ctx.bench);
-    const r = await ctx.bench.smu.runTrain(prog, ctx.signal);
+    const r = await ctx.bench.smu.runTrain(prog, ctx.signal, (have, expected) => ctx.progress(have, expected, `${Math.max(0, have - 1)} of ${expected - 1} retention reads`));
     if (r.currentA.length !== measurementsIn(prog)) throw new Error(`${ctx.bench.smu.label}: expected ${measurementsIn(prog)} readings, got ${r.currentA.length}`);
     // Instrument times are relative to the read before programming; programming takes pulses × interval after it.
     const programmingEndS = r.timeS[0] + (p.pulses as number) * (p.pulseIntervalS as number);
@@ -107,7 +107,7 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
       },
       events: [{ tS: -(p.pulses as number) * (p.pulseIntervalS as number), kind: 'programming', data: { pulses: p.pulses as number, amplitude_V: p.pulseAmplitudeV as number, width_s: p.pulseWidthS as number } }],
     });
-    ctx.progress(1, 1, 'retention reads done');
+    ctx.progress(r.currentA.length, r.currentA.length, 'retention reads done');
   },
 
   analyse(data, p) {

@@ -25,8 +25,11 @@ export interface SourceMeter {
   reset(): Promise<void>;
   /** Throws a DriverError naming the setting when the program does not fit the instrument. */
   validateTrain(p: TrainProgram): void;
-  /** Plays the whole train as one hardware-timed program and returns its readings. */
-  runTrain(p: TrainProgram, signal?: AbortSignal): Promise<TrainReadings>;
+  /**
+   * Plays the whole train as one hardware-timed program and returns its readings;
+   * `onReadings` hears how many readings are in while it plays (long trains).
+   */
+  runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings>;
   /** Source to 0 V, output off; never throws for a reachable instrument. */
   safeOff(): Promise<void>;
   close(): Promise<void>;

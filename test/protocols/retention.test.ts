@@ -44,3 +44,30 @@ describe('retention protocol on the simulated bench', () => {
     }
   });
 });
+
+describe('progress inside a long train', () => {
+  it('reports reads as they arrive while a paced retention train plays', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      // About 101 s of instrument time at 200× real time: half a second of polling.
+      const sim = new SimBench({ seed: 9, realTimeFactor: 200, device: { retentionFraction: 0.5 } });
+      const seen: number[] = [];
+      const r = await app.runProtocol({
+        protocolId: 'retention',
+        params: { firstReadS: 0.1, lastReadS: 100, reads: 8 },
+        station: simulatedStation(),
+        device: 'RT3',
+        sim,
+        onEvent: (e) => {
+          if (e.type === 'progress') seen.push(e.done);
+        },
+      });
+      expect(r.outcome.status).toBe('completed');
+      expect(seen.length).toBeGreaterThan(3);
+      expect(new Set(seen).size).toBeGreaterThan(2); // readings arrived over time, not all at once
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    } finally {
+      app.close();
+    }
+  });
+});

@@ -123,7 +123,7 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     return out;
   }
 
-  async runTrain(p: TrainProgram, signal?: AbortSignal): Promise<TrainReadings> {
+  async runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings> {
     this.validateTrain(p);
     const expected = measurementsIn(p);
     await this.scpi.writeAll(this.compile(p));
@@ -142,6 +142,11 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     for (;;) {
       const state = (await this.scpi.query(':TRIG:STAT?')).trim();
       have = await this.scpi.queryNumber(`:TRAC:ACT? ${BUFFER}`);
+      try {
+        onReadings?.(have, expected);
+      } catch {
+        // A listener's failure (e.g. one that reports an abort) must not skip the :ABOR below.
+      }
       if (/^(IDLE|ABORTED|FAILED)/i.test(state)) {
         if (have >= expected && /^IDLE/i.test(state)) break;
         await this.scpi.checkErrors('while playing the pulse train');
