@@ -11,7 +11,8 @@ import { type ImportOptions, importCsv } from './import/import-run.ts';
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, exportRunCsv, exportRunJson } from '../db/export.ts';
-import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
+import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readChannel, readMetrics } from '../db/reader.ts';
+import { type XY, decimateMinMax } from '../analysis/decimate.ts';
 import { RunRecorder } from '../db/recorder.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
@@ -170,6 +171,13 @@ export class NeuroProbeApp {
   importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard } {
     const { runId } = importCsv(this.db, path, opts);
     return { runId, card: this.card(runId) };
+  }
+
+  /** One channel against another (x defaults to the sample index), min/max-decimated for plotting. */
+  channelForPlot(runId: number, yChannel: string, xChannel?: string, maxPoints = 4000): XY {
+    const y = readChannel(this.db, runId, yChannel);
+    const x = xChannel ? readChannel(this.db, runId, xChannel) : Float64Array.from(y, (_, i) => i);
+    return decimateMinMax(x, y, maxPoints);
   }
 
   exportRun(runId: number, format: ExportFormat): string {

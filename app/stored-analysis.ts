@@ -8,6 +8,7 @@ import type { LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Metric } from '../analysis/metric.ts';
 import { aihwkitPiecewiseStep, aihwkitSoftBoundsPmax, neurosimParameters } from '../analysis/model-export.ts';
 import { medianCurve } from '../analysis/stats.ts';
+import { decimateMinMax } from '../analysis/decimate.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import type { Db } from '../db/database.ts';
 import { getRun, readAllChannels, readMetrics, type RunRecord } from '../db/reader.ts';
@@ -133,15 +134,10 @@ export function cardFigures(db: Db, runId: number): CardFigure[] {
   const data = readAllChannels(db, runId);
   const window = enduranceWindow(run, data);
   if (window) {
-    // Decimated to at most 5000 points for the browser; the stored record keeps every cycle.
-    const step = Math.max(1, Math.ceil(window.cycle.length / 5000));
-    const x: number[] = [];
-    const y: number[] = [];
-    for (let i = 0; i < window.cycle.length; i += step) {
-      x.push(window.cycle[i]);
-      y.push(window.w[i]);
-    }
-    return [{ title: `Memory window per cycle${step > 1 ? ` (1 cycle in ${step} shown)` : ''}`, xTitle: 'cycle', yTitle: 'W = G_LRS / G_HRS', logY: true, traces: [{ name: 'W', x, y, mode: 'markers' }] }];
+    // Min/max-decimated to at most 5000 points for the browser; the stored record keeps every cycle.
+    const { x, y } = decimateMinMax(window.cycle, window.w, 5000);
+    const decimated = x.length < window.cycle.length;
+    return [{ title: `Memory window per cycle${decimated ? ` (min/max of ${window.cycle.length} cycles in ${x.length} points)` : ''}`, xTitle: 'cycle', yTitle: 'W = G_LRS / G_HRS', logY: true, traces: [{ name: 'W', x, y, mode: 'markers' }] }];
   }
   // Other kinds: the first channel against the second, as measured.
   const names = run.channels.map((c) => c.name);

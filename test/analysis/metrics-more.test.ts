@@ -310,3 +310,19 @@ describe('die map (metrics.md §3)', () => {
     expect(dieMapMarkdown([{ device: 'nothing', pass: true }])).toBeNull();
   });
 });
+
+describe('min/max decimation for plots', () => {
+  it('keeps every bucket’s extremes in time order and passes short records through', async () => {
+    const { decimateMinMax } = await import('../../analysis/decimate.ts');
+    const n = 100_000;
+    const x = Array.from({ length: n }, (_, i) => i);
+    const y = x.map((i) => Math.sin(i / 500) + (i === 77_777 ? 50 : 0) + (i === 12_345 ? -50 : 0));
+    const d = decimateMinMax(x, y, 2000);
+    expect(d.x.length).toBeLessThanOrEqual(2000);
+    expect(Math.max(...d.y)).toBe(y[77_777]);
+    expect(Math.min(...d.y)).toBe(y[12_345]);
+    for (let i = 1; i < d.x.length; i++) expect(d.x[i]).toBeGreaterThan(d.x[i - 1]);
+    expect(decimateMinMax([1, 2, 3], [4, 5, 6], 10)).toEqual({ x: [1, 2, 3], y: [4, 5, 6] });
+    expect(() => decimateMinMax([1], [1], 1)).toThrow(/maxPoints must be at least 2/);
+  });
+});
