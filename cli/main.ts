@@ -341,6 +341,7 @@ export function buildProgram(): Command {
       for (const p of listProtocols()) {
         process.stdout.write(`${p.id} v${p.version} — ${p.title}\n${p.summary}\n\n${describeParams(p.params)}\n\n`);
       }
+      process.stdout.write(`imported — existing data brought in with \`neuroprobe import <file> --as ${IMPORT_KINDS.join('|')}\` (see \`neuroprobe import --help\`)\n`);
     });
 
   program
