@@ -5,9 +5,9 @@
 
 import { EnduranceAccumulator } from '../analysis/endurance.ts';
 import type { Conditions } from '../analysis/metric.ts';
-import { AbortedError } from '../drivers/instruments/errors.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
-import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
+import { programDurationS } from '../drivers/instruments/waveform.ts';
+import { playTrain, readApertureS } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, ProtocolDefinition, RunData } from './protocol.ts';
@@ -130,7 +130,7 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
   async run(p, ctx) {
     const total = p.cycles as number;
     const perTrain = p.cyclesPerTrain as number;
-    const aperture = (p.nplc as number) / ctx.bench.smu.capabilities.lineFrequencyHz;
+    const aperture = readApertureS(p.nplc as number, ctx.bench);
     let done = ctx.resumeFrom?.cyclesDone ?? 0;
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
     // Failure watch across trains, so the run can stop at the failure like the analysis finds it.
@@ -140,14 +140,10 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
       const prog = program(p, n);
       // The first read lands after the SET pulse and the read delay: REL times count from there.
       const firstReadS = offsetS + (p.setWidthS as number) + (p.readDelayS as number) + aperture;
-      let r: TrainReadings;
-      try {
-        r = await ctx.bench.smu.runTrain(prog, ctx.signal, (have) => ctx.progress(done + Math.floor(have / 2), total, `cycle ${done + Math.floor(have / 2)}/${total}`));
-      } catch (e) {
-        if (e instanceof AbortedError && e.partial && e.partial.currentA.length > 0) ctx.data(chunk(e.partial, done + 1, firstReadS));
-        throw e;
-      }
-      if (r.currentA.length !== measurementsIn(prog)) throw new Error(`${ctx.bench.smu.label}: expected ${measurementsIn(prog)} readings, got ${r.currentA.length}`);
+      const r = await playTrain(ctx, prog, {
+        onReadings: (have) => ctx.progress(done + Math.floor(have / 2), total, `cycle ${done + Math.floor(have / 2)}/${total}`),
+        onPartial: (partial) => ctx.data(chunk(partial, done + 1, firstReadS)),
+      });
       ctx.data(chunk(r, done + 1, firstReadS));
       let failedAt = 0; // the first cycle of the failing run of cycles, in this train
       for (let k = 0; k + 1 < r.currentA.length; k += 2) {

@@ -7,8 +7,8 @@
 import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
-import { AbortedError } from '../drivers/instruments/errors.ts';
-import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
+import { programDurationS } from '../drivers/instruments/waveform.ts';
+import { playTrain, readApertureS } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
@@ -36,7 +36,7 @@ const PHASES = [
 ] as const;
 
 function apertureS(p: LtpLtdParams, bench: BenchInstruments): number {
-  return (p.nplc as number) / bench.smu.capabilities.lineFrequencyHz;
+  return readApertureS(p.nplc as number, bench);
 }
 
 /** Time left in each pulse period after the pulse, the read delay and the read. */
@@ -175,7 +175,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
   },
 
   async run(p, ctx) {
-    const { smu, generator } = ctx.bench;
+    const { generator } = ctx.bench;
     const n = p.pulsesPerTrain as number;
     const cycles = p.cycles as number;
     const aperture = apertureS(p, ctx.bench);
@@ -197,16 +197,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
             trigger: 'external',
           });
         }
-        let r: TrainReadings;
-        try {
-          r = await smu.runTrain(program, ctx.signal);
-        } catch (e) {
-          if (e instanceof AbortedError && e.partial && e.partial.currentA.length > 0) {
-            ctx.data(trainChunk(e.partial, c, phase.index, offsetS + readDelay + aperture, []));
-          }
-          throw e;
-        }
-        if (r.currentA.length !== measurementsIn(program)) throw new Error(`${smu.label}: expected ${measurementsIn(program)} readings, got ${r.currentA.length}`);
+        const r = await playTrain(ctx, program, { onPartial: (partial) => ctx.data(trainChunk(partial, c, phase.index, offsetS + readDelay + aperture, [])) });
         // A read at the current limit is not a conductance: the device conducts far more than a synapse should.
         const limited = r.currentA.findIndex((i) => !(Math.abs(i) < 0.98 * (p.complianceA as number)));
         if (limited >= 0) {

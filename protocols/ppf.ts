@@ -6,7 +6,8 @@
 
 import { analysePpf, type PpfPair } from '../analysis/ppf.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
-import { measurementsIn, programDurationS } from '../drivers/instruments/waveform.ts';
+import { programDurationS } from '../drivers/instruments/waveform.ts';
+import { playTrain, readApertureS } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
@@ -33,7 +34,7 @@ export function ppfIntervals(p: PpfParams): number[] {
 }
 
 function aperture(p: PpfParams, bench: BenchInstruments): number {
-  return (p.nplc as number) / bench.smu.capabilities.lineFrequencyHz;
+  return readApertureS(p.nplc as number, bench);
 }
 
 function pairProgram(p: PpfParams, intervalS: number, bench: BenchInstruments): TrainProgram {
@@ -102,8 +103,7 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
     for (let k = start; k <= intervals.length; k++) {
       const dt = intervals[k - 1];
       const prog = pairProgram(p, dt, ctx.bench);
-      const r = await ctx.bench.smu.runTrain(prog, ctx.signal);
-      if (r.currentA.length !== measurementsIn(prog)) throw new Error(`${ctx.bench.smu.label}: expected ${measurementsIn(prog)} readings, got ${r.currentA.length}`);
+      const r = await playTrain(ctx, prog);
       const firstReadS = offsetS + (p.settleS as number) + (p.readDelayS as number) + ap;
       ctx.data({
         channels: {

@@ -5,7 +5,7 @@
 
 import { analyseRetention } from '../analysis/retention.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
-import { measurementsIn } from '../drivers/instruments/waveform.ts';
+import { playTrain, readApertureS } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
@@ -34,7 +34,7 @@ export function readTimes(p: RetentionParams): number[] {
 }
 
 function aperture(p: RetentionParams, bench: BenchInstruments): number {
-  return (p.nplc as number) / bench.smu.capabilities.lineFrequencyHz;
+  return readApertureS(p.nplc as number, bench);
 }
 
 function program(p: RetentionParams, bench: BenchInstruments): TrainProgram {
@@ -94,8 +94,7 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
 
   async run(p, ctx) {
     const prog = program(p, ctx.bench);
-    const r = await ctx.bench.smu.runTrain(prog, ctx.signal, (have, expected) => ctx.progress(have, expected, `${Math.max(0, have - 1)} of ${expected - 1} retention reads`));
-    if (r.currentA.length !== measurementsIn(prog)) throw new Error(`${ctx.bench.smu.label}: expected ${measurementsIn(prog)} readings, got ${r.currentA.length}`);
+    const r = await playTrain(ctx, prog, { onReadings: (have, expected) => ctx.progress(have, expected, `${Math.max(0, have - 1)} of ${expected - 1} retention reads`) });
     // Instrument times are relative to the read before programming; programming takes pulses × interval after it.
     const programmingEndS = r.timeS[0] + (p.pulses as number) * (p.pulseIntervalS as number);
     ctx.data({
