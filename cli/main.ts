@@ -40,6 +40,16 @@ function parseMinimums(text: string): Record<string, number> {
   return out;
 }
 
+/** Opens the database, runs `fn`, and closes it whatever happens. */
+async function withApp(db: string, mustExist: boolean, fn: (app: NeuroProbeApp) => void | Promise<void>): Promise<void> {
+  const app = new NeuroProbeApp(db, { mustExist });
+  try {
+    await fn(app);
+  } finally {
+    app.close();
+  }
+}
+
 /** Text to a file (reported on stderr) or to standard output. */
 function writeOutput(text: string, out: string | undefined): void {
   if (!out) {
@@ -144,13 +154,10 @@ export function buildProgram(): Command {
     .command('runs')
     .description('list the runs in a database')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action((o: { db: string }) => {
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+    .action(async (o: { db: string }) => {
+      await withApp(o.db, true, async (app) => {
         process.stdout.write(formatRunsTable(app.runs()) + '\n');
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -160,15 +167,12 @@ export function buildProgram(): Command {
     .option('--db <file>', 'database file', DEFAULT_DB)
     .option('--json', 'print the card as JSON (metric ids as in metrics.md)')
     .option('--recompute', 'recompute the metrics from the stored raw samples instead of reading the stored ones')
-    .action((runArg: string, o: { db: string; json?: boolean; recompute?: boolean }) => {
+    .action(async (runArg: string, o: { db: string; json?: boolean; recompute?: boolean }) => {
       const id = parseRunId(runArg);
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+      await withApp(o.db, true, async (app) => {
         const card = o.recompute ? app.recomputeCard(id) : app.card(id);
         process.stdout.write((o.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -178,14 +182,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action((runArg: string, o: { format: 'csv' | 'json'; out?: string; db: string }) => {
+    .action(async (runArg: string, o: { format: 'csv' | 'json'; out?: string; db: string }) => {
       const id = parseRunId(runArg);
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+      await withApp(o.db, true, async (app) => {
         writeOutput(app.exportRun(id, o.format), o.out);
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -206,15 +207,14 @@ export function buildProgram(): Command {
       'after',
       `\nColumn roles per kind (default: the header names if they are roles, else positional):\n${IMPORT_KINDS.map((k) => `  ${k.padEnd(13)} ${IMPORT_ROLES[k].join(', ')}`).join('\n')}\n\nltp-ltd layouts: wide (ltp,ltd[,ltp,ltd…], one column per ramp, a cycle per pair) or long (cycle,phase,pulse,value; phase 0 = LTP, 1 = LTD).`,
     )
-    .action((file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; condition: string[]; device?: string; db: string; json?: boolean }) => {
+    .action(async (file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; condition: string[]; device?: string; db: string; json?: boolean }) => {
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
         const x = Number(v);
         if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${flag} "${v}" is not a number`);
         return x;
       };
-      const app = new NeuroProbeApp(o.db);
-      try {
+      await withApp(o.db, false, async (app) => {
         const r = app.importCsv(file, {
           as: o.as,
           columns: o.columns,
@@ -234,9 +234,7 @@ export function buildProgram(): Command {
         });
         process.stderr.write(`imported ${file} as run ${r.runId} (${o.as}) into ${o.db}\n`);
         process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -246,7 +244,7 @@ export function buildProgram(): Command {
     .option('--set <option=value>', `analysis option (repeatable): ${Object.keys(ANALYSIS_OPTIONS).join(', ')}`, collect, [])
     .option('--db <file>', 'database file', DEFAULT_DB)
     .option('--json', 'print the card as JSON')
-    .action((runArg: string, o: { set: string[]; db: string; json?: boolean }) => {
+    .action(async (runArg: string, o: { set: string[]; db: string; json?: boolean }) => {
       const id = parseRunId(runArg);
       const options: Record<string, number> = {};
       for (const a of o.set) {
@@ -254,14 +252,11 @@ export function buildProgram(): Command {
         if (!k || v === undefined || !Number.isFinite(Number(v)) || v.trim() === '') throw new UsageError(`--set "${a}": expected option=number, e.g. skipCycles=1`);
         options[k.trim()] = Number(v);
       }
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+      await withApp(o.db, true, async (app) => {
         const card = app.analyze(id, options);
         process.stderr.write(`run ${id} re-analysed (analysis ${card.analysisVersion}); metrics stored\n`);
         process.stdout.write((o.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -271,10 +266,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json', 'text']).default('md'))
     .option('--out <file>', 'write to a file (HTML with several runs: one file per run, <file> with -<run> before the extension)')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action((runArgs: string[], o: { format: 'md' | 'html' | 'json' | 'text'; out?: string; db: string }) => {
+    .action(async (runArgs: string[], o: { format: 'md' | 'html' | 'json' | 'text'; out?: string; db: string }) => {
       const ids = runArgs.map(parseRunId);
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+      await withApp(o.db, true, async (app) => {
         const render = (id: number) =>
           o.format === 'html' ? app.cardHtml(id) : o.format === 'json' ? JSON.stringify(app.card(id), null, 2) + '\n' : o.format === 'md' ? app.cardMarkdown(id) : renderCardText(app.card(id)) + '\n';
         if (o.format === 'html' && ids.length > 1) {
@@ -287,9 +281,7 @@ export function buildProgram(): Command {
           return;
         }
         writeOutput(ids.map(render).join(o.format === 'json' ? '' : '\n'), o.out);
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -299,15 +291,12 @@ export function buildProgram(): Command {
     .option('--with-reference', "add the review's Table 3 devices as reference rows (published values, other conditions)")
     .option('--pass <criterion>', 'also report yield and device-to-device variation; pass criterion as minimums, e.g. "dr.ratio:ltp>=2,states.distinct:ltp>=20"')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action((runArgs: string[], o: { withReference?: boolean; pass?: string; db: string }) => {
+    .action(async (runArgs: string[], o: { withReference?: boolean; pass?: string; db: string }) => {
       const ids = runArgs.map(parseRunId);
       const minimums = o.pass === undefined ? undefined : parseMinimums(o.pass);
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+      await withApp(o.db, true, async (app) => {
         process.stdout.write(app.compare(ids, Boolean(o.withReference), minimums));
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
@@ -317,14 +306,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--to <target>', 'simulator').choices(['aihwkit', 'neurosim']).makeOptionMandatory())
     .option('--out <file>', 'write to a file')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action((runArg: string, o: { to: 'aihwkit' | 'neurosim'; out?: string; db: string }) => {
+    .action(async (runArg: string, o: { to: 'aihwkit' | 'neurosim'; out?: string; db: string }) => {
       const id = parseRunId(runArg);
-      const app = new NeuroProbeApp(o.db, { mustExist: true });
-      try {
+      await withApp(o.db, true, async (app) => {
         writeOutput(JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out);
-      } finally {
-        app.close();
-      }
+      });
     });
 
   program
