@@ -2,7 +2,7 @@
 // figures of the curves and fits (the caller passes plotly's source to inline, keeping
 // this module free of I/O).
 
-import { type BenchmarkCard, cardKey, formatNumber } from './card.ts';
+import { type BenchmarkCard, cardKey, formatNumber, sourceLabel } from './card.ts';
 import type { Metric } from './metric.ts';
 import { type Table3Row, table3Row } from './table3.ts';
 import { dieMapMarkdown } from './die-map.ts';
@@ -53,6 +53,8 @@ export function renderCardMarkdown(card: BenchmarkCard): string {
     '',
     `Protocol **${card.protocol.id} v${card.protocol.version}**, run ${card.runIds.join(', ')} (${card.runStatus}); analysis ${card.analysisVersion}; definitions in NeuroProbe's metrics.md.`,
     '',
+    `**Source:** ${sourceLabel(card.source)}`,
+    '',
     `**Conditions:** ${conditionsText(card) || 'none recorded'}`,
     '',
     '| metric | value | convention | fit quality | method |',
@@ -93,12 +95,13 @@ export function renderCardHtml(card: BenchmarkCard, figures: CardFigure[], plotl
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;width:100%;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}
-tr.missing td{color:#999}code{font-size:0.95em}.fig{width:100%;height:380px}
+tr.missing td{color:#999}p.source.simulated{background:#fff3cd;border:1px solid #e0b000;padding:4px 8px;font-weight:bold}code{font-size:0.95em}.fig{width:100%;height:380px}
 </style>
 <script>${plotlySource.replace(/<\/script/gi, '<\\/script')}</script>
 </head><body>
 <h1>Benchmark card: ${escHtml(card.device)}</h1>
 <p>Protocol <b>${escHtml(card.protocol.id)} v${escHtml(card.protocol.version)}</b>, run ${card.runIds.join(', ')} (${escHtml(card.runStatus)}); analysis ${escHtml(card.analysisVersion)}.</p>
+<p class="source ${card.source}"><b>Source:</b> ${escHtml(sourceLabel(card.source))}</p>
 <p><b>Conditions:</b> ${escHtml(conditionsText(card) || 'none recorded')}</p>
 ${figDivs}
 <h2>Metrics</h2>

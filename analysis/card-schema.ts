@@ -2,7 +2,7 @@
 // Schema (for other tools). Versioned by `schemaVersion`.
 
 import { z } from 'zod';
-import { CARD_SCHEMA, CARD_SCHEMA_VERSION, type BenchmarkCard } from './card.ts';
+import { CARD_SCHEMA, CARD_SCHEMA_VERSION, CARD_SOURCES, type BenchmarkCard } from './card.ts';
 
 const conditions = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
 const common = {
@@ -30,6 +30,7 @@ export const CardSchema = z.strictObject({
   protocol: z.strictObject({ id: z.string(), version: z.string() }),
   runIds: z.array(z.number().int()),
   runStatus: z.string(),
+  source: z.enum(CARD_SOURCES).describe('simulated bench, real instruments, or an imported file'),
   analysisVersion: z.string(),
   conditions,
   metrics: z.array(z.discriminatedUnion('status', [present, missing])),

@@ -5,7 +5,14 @@
 import { type Conditions, type Metric, metricKey } from './metric.ts';
 
 export const CARD_SCHEMA = 'neuroprobe.benchmark-card';
-export const CARD_SCHEMA_VERSION = 1;
+export const CARD_SCHEMA_VERSION = 2;
+
+export const CARD_SOURCES = ['simulated', 'measured', 'imported'] as const;
+export type CardSource = (typeof CARD_SOURCES)[number];
+
+export function sourceLabel(source: CardSource): string {
+  return source === 'simulated' ? 'SIMULATED bench data (not a measurement)' : source === 'imported' ? 'imported from a file' : 'measured on real instruments';
+}
 
 export interface BenchmarkCard {
   schema: typeof CARD_SCHEMA;
@@ -14,6 +21,8 @@ export interface BenchmarkCard {
   protocol: { id: string; version: string };
   runIds: number[];
   runStatus: string;
+  /** Where the data came from; simulated data never pass for measured data. */
+  source: CardSource;
   analysisVersion: string;
   conditions: Conditions;
   metrics: Metric[];
@@ -50,6 +59,7 @@ function valueText(m: Metric): string {
 export function renderCardText(card: BenchmarkCard): string {
   const lines: string[] = [];
   lines.push(`Benchmark card — device ${card.device}, ${card.protocol.id} v${card.protocol.version}, run ${card.runIds.join(', ')} (${card.runStatus})`);
+  lines.push(`source: ${sourceLabel(card.source)}`);
   lines.push(`analysis ${card.analysisVersion}; definitions: shared/reference/metrics.md`);
   const cond = Object.entries(card.conditions)
     .filter(([, v]) => v !== null)

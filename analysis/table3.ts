@@ -49,7 +49,7 @@ export function table3Row(card: BenchmarkCard): Table3Row {
   const energy = ms.find((m) => m.id === 'energy.write' && m.status === 'value') ?? ms.find((m) => m.id.startsWith('energy.') && m.status === 'value');
   return {
     device: card.device,
-    source: `NeuroProbe run ${card.runIds.join(', ')}`,
+    source: `NeuroProbe run ${card.runIds.join(', ')}${card.source === 'measured' ? '' : ` (${card.source})`}`,
     nonlinearity: ltp || ltd ? `${ltp ?? '–'}/${ltd ?? '–'}` : '–',
     dynamicRange: drL || drD ? `${drL ?? '–'} (LTP) ${drD ?? '–'} (LTD)` : '–',
     endurance: end?.status === 'value' ? `${end.convention === 'lower-bound' ? '≥ ' : ''}${formatNumber(end.value, 3)}` : '–',

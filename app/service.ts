@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { BenchmarkCard } from '../analysis/card.ts';
+import { type BenchmarkCard, CARD_SOURCES, sourceLabel } from '../analysis/card.ts';
 import { comparisonMarkdown, renderCardHtml, renderCardMarkdown, variationMarkdown } from '../analysis/card-render.ts';
 import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
@@ -16,8 +16,8 @@ import { type XY, decimateMinMax } from '../analysis/decimate.ts';
 import { RunRecorder } from '../db/recorder.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
-import { type RunEvent, type RunOutcome, type RunRequest, runProtocol } from '../protocols/runner.ts';
-import { type Station, parseStation } from '../protocols/station.ts';
+import { type RunOutcome, type RunRequest, prepareParams, runProtocol } from '../protocols/runner.ts';
+import { type Station, limitsFor, parseStation, usesSimulator } from '../protocols/station.ts';
 import type { Metric } from '../analysis/metric.ts';
 import { SOFTWARE_VERSION } from './version.ts';
 
@@ -30,9 +30,23 @@ export class ResumeError extends Error {
   }
 }
 
+export class StorageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+/** The simulated bench's settings stored with a run (provenance), or null for real instruments. */
+export function simulationOf(station: Station): Record<string, unknown> | null {
+  if (!usesSimulator(station)) return null;
+  const sim = station.simulation;
+  return { bench: 'in-process', seed: sim?.seed ?? 1, deviceIndex: sim?.deviceIndex ?? 0, device: sim?.device ?? {}, faults: sim?.faults ?? [], realTimeFactor: sim?.realTimeFactor ?? null };
+}
+
 export interface RunResult {
-  /** Null when the run failed before it started (nothing was stored). */
-  runId: number | null;
+  /** Every started attempt is stored (a refused one throws before anything is written). */
+  runId: number;
   outcome: RunOutcome;
   card: BenchmarkCard | null;
 }
@@ -51,69 +65,98 @@ export class NeuroProbeApp {
     return listProtocols();
   }
 
+  /**
+   * Runs a protocol and stores it. Parameters outside the safety limits are refused with
+   * nothing stored; from then on every attempt is a stored run, whatever happens (an
+   * instrument that does not answer, an abort while connecting, a full disk).
+   */
   async runProtocol(req: StartRun): Promise<RunResult> {
     const protocol = getProtocol(req.protocolId);
-    return this.execute(req, (started) =>
-      new RunRecorder(this.db, {
-        device: req.device,
-        stationName: req.station.name,
-        stationJson: JSON.stringify(req.station),
-        protocolId: protocol.id,
-        protocolVersion: protocol.version,
-        params: started.params,
-        softwareVersion: SOFTWARE_VERSION,
-        channels: protocol.channels,
-        instruments: started.instruments,
-      }),
-    );
+    const params = prepareParams(protocol, req.params, limitsFor(req.station, req.device));
+    const recorder = new RunRecorder(this.db, {
+      device: req.device,
+      stationName: req.station.name,
+      stationJson: JSON.stringify(req.station),
+      protocolId: protocol.id,
+      protocolVersion: protocol.version,
+      params,
+      softwareVersion: SOFTWARE_VERSION,
+      channels: protocol.channels,
+      simulation: simulationOf(req.station),
+    });
+    return this.execute(req, recorder);
   }
 
   /**
-   * Continues an interrupted, aborted or failed run from its last checkpoint, on the
-   * station it was recorded with (or another one), appending to the same run.
+   * Continues an interrupted, aborted or failed run from its last checkpoint (or from
+   * its start when it stopped before the first one), on the station it was recorded with
+   * (or another one), in the same run. What was recorded after the checkpoint moves to
+   * the superseded tables; a simulated device continues from its checkpointed state. A
+   * refused resume (wrong status, another process recording it, parameters outside the
+   * station's limits) writes nothing.
    */
-  async resumeRun(runId: number, opts: Pick<StartRun, 'onEvent' | 'signal' | 'handleSignals' | 'sim'> & { station?: Station } = {}): Promise<RunResult> {
+  async resumeRun(runId: number, opts: Pick<StartRun, 'onEvent' | 'signal' | 'handleSignals' | 'sim' | 'control'> & { station?: Station } = {}): Promise<RunResult> {
     const run = getRun(this.db, runId);
-    if (!['interrupted', 'aborted', 'failed'].includes(run.status)) throw new ResumeError(`run ${runId} is ${run.status}; only interrupted, aborted or failed runs can be resumed`);
+    if (!['interrupted', 'aborted', 'failed'].includes(run.status)) {
+      throw new ResumeError(`run ${runId} is ${run.status}; only interrupted, aborted or failed runs can be resumed${run.status === 'running' ? ' (another process is recording it now)' : ''}`);
+    }
     if (run.protocolId === 'imported') throw new ResumeError(`run ${runId} holds imported data; there is nothing to resume`);
     const protocol = getProtocol(run.protocolId);
     if (protocol.version !== run.protocolVersion) throw new ResumeError(`run ${runId} was recorded with ${protocol.id} v${run.protocolVersion}; this NeuroProbe has v${protocol.version}`);
     const checkpoint = lastCheckpoint(this.db, runId);
-    if (!checkpoint) throw new ResumeError(`run ${runId} has no checkpoint (it stopped before its first cycle completed); start a new run instead`);
     const station = opts.station ?? parseStation(JSON.parse(run.station.json), `stored with run ${runId}`);
-    this.db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)').run(runId, checkpoint.state.offsetS ?? 0, 'resume', JSON.stringify({ at: new Date().toISOString(), ...checkpoint.state }));
-    const result = await this.execute(
-      { ...opts, protocolId: run.protocolId, params: run.params, station, device: run.device, resume: checkpoint.state },
-      () => RunRecorder.reopen(this.db, runId),
+    prepareParams(protocol, run.params, limitsFor(station, run.device));
+    const recorder = RunRecorder.resume(this.db, runId, checkpoint);
+    return this.execute(
+      {
+        ...opts,
+        protocolId: run.protocolId,
+        params: run.params,
+        station,
+        device: run.device,
+        resume: checkpoint?.state ?? {},
+        ...(checkpoint?.simState ? { resumeSimState: checkpoint.simState } : {}),
+      },
+      recorder,
       // The card of a resumed run covers everything stored, not only the resumed part.
       () => analyseRun(getRun(this.db, runId), { channels: readAllChannels(this.db, runId) }).metrics,
     );
-    return result;
   }
 
-  private async execute(
-    req: StartRun,
-    openRecorder: (started: Extract<RunEvent, { type: 'started' }>) => RunRecorder,
-    finalMetrics?: () => Metric[],
-  ): Promise<RunResult> {
+  private async execute(req: StartRun, recorder: RunRecorder, finalMetrics?: () => Metric[]): Promise<RunResult> {
     const protocol = getProtocol(req.protocolId);
-    let recorder: RunRecorder | null = null;
-    const outcome = await runProtocol({
-      ...req,
-      protocol,
-      onEvent: (e) => {
-        if (e.type === 'started') recorder = openRecorder(e);
-        else if (e.type === 'data') recorder?.append(e.chunk.channels, e.chunk.events);
-        else if (e.type === 'checkpoint') recorder?.checkpoint(e.state);
-        req.onEvent?.(e);
-      },
-    });
-    const rec = recorder as RunRecorder | null;
-    if (!rec) return { runId: null, outcome, card: null };
-    rec.flush(true);
-    const metrics = finalMetrics ? finalMetrics() : outcome.metrics;
-    rec.finish(outcome.status, outcome.reason, metrics, ANALYSIS_VERSION);
-    return { runId: rec.runId, outcome: { ...outcome, metrics }, card: this.card(rec.runId) };
+    let started = false;
+    let outcome: RunOutcome;
+    try {
+      outcome = await runProtocol({
+        ...req,
+        protocol,
+        onEvent: (e) => {
+          if (e.type === 'started') {
+            started = true;
+            recorder.setInstruments(e.instruments);
+          } else if (e.type === 'data') recorder.append(e.chunk.channels, e.chunk.events);
+          else if (e.type === 'checkpoint') recorder.checkpoint(e.state, e.simState);
+          req.onEvent?.(e);
+        },
+      });
+    } catch (e) {
+      // Refused after the instruments answered (e.g. a train their capabilities cannot play).
+      recorder.finishStatusOnly('failed', `refused before the first pulse: ${(e as Error).message}`);
+      throw e;
+    }
+    const reason = started ? outcome.reason : `did not start: ${outcome.reason}`;
+    let metrics: Metric[] = [];
+    try {
+      recorder.flush(true);
+      metrics = started ? (finalMetrics ? finalMetrics() : outcome.metrics) : [];
+      recorder.finish(outcome.status, reason, metrics, ANALYSIS_VERSION);
+    } catch (e) {
+      const why = `${outcome.status === 'completed' ? 'completed, but' : `${reason};`} the data could not all be stored: ${(e as Error).message}`;
+      const stored = recorder.finishStatusOnly('failed', why);
+      throw new StorageError(`run ${recorder.runId}: ${why}${stored ? ' (the run is marked failed with this reason)' : ' (not even the run status could be written)'}`);
+    }
+    return { runId: recorder.runId, outcome: { ...outcome, reason, metrics }, card: this.card(recorder.runId) };
   }
 
   runs(): RunSummary[] {
@@ -157,10 +200,16 @@ export class NeuroProbeApp {
    * Table-3-style comparison; with `passMinimums` (card key → minimum value) also the yield
    * under that criterion and the device-to-device variation of the headline metrics.
    */
-  compare(runIds: number[], withReference: boolean, passMinimums?: Record<string, number>): string {
+  compare(runIds: number[], withReference: boolean, passMinimums?: Record<string, number>, poolSources = false): string {
     const cards = runIds.map((id) => this.card(id));
     let text = comparisonMarkdown(cards, withReference ? TABLE3_REFERENCE : []);
-    if (passMinimums) text += '\n' + variationMarkdown(cards, passMinimums);
+    if (passMinimums) {
+      // Yield and device-to-device variation never mix simulated with measured devices unless asked.
+      const groups = poolSources ? [['all sources', cards] as const] : CARD_SOURCES.map((src) => [src, cards.filter((c) => c.source === src)] as const).filter(([, g]) => g.length > 0);
+      for (const [label, group] of groups) {
+        text += '\n' + (groups.length > 1 || label !== 'measured' ? `### ${label === 'all sources' ? 'All sources pooled (simulated and measured together, as asked)' : sourceLabel(label)}\n\n` : '') + variationMarkdown([...group], passMinimums);
+      }
+    }
     return text;
   }
 

@@ -74,6 +74,7 @@ export function cardOf(run: RunRecord, metrics: Metric[], analysisVersion: strin
     protocol: { id: run.protocolId, version: run.protocolVersion },
     runIds: [run.id],
     runStatus: run.status,
+    source: run.source,
     analysisVersion,
     conditions: metrics[0]?.conditions ?? {},
     metrics,

@@ -2,14 +2,15 @@
 // simulated bench. Every error reaches the user as one line naming what was wrong.
 
 import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { renderCardText } from '../analysis/card.ts';
 import { cardJsonSchema } from '../analysis/card-schema.ts';
 import { NeuroProbeApp } from '../app/service.ts';
 import { SOFTWARE_VERSION } from '../app/version.ts';
 import { describeParams, parseAssignments } from '../protocols/params.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
-import { type RunEvent, prepareParams } from '../protocols/runner.ts';
+import { type RunEvent, abortActiveRuns, prepareParams } from '../protocols/runner.ts';
+import { writeOutputFile } from '../app/output-file.ts';
+import { safeOffStation } from '../protocols/safe-off.ts';
 import { limitsFor, loadStationFile, simulatedStation } from '../protocols/station.ts';
 import { runDemo } from './demo.ts';
 import { ANALYSIS_OPTIONS } from '../app/stored-analysis.ts';
@@ -50,15 +51,21 @@ async function withApp(db: string, mustExist: boolean, fn: (app: NeuroProbeApp) 
   }
 }
 
-/** Text to a file (reported on stderr) or to standard output. */
-function writeOutput(text: string, out: string | undefined): void {
+/**
+ * Text to a file (reported on stderr) or to standard output. A file is never the
+ * database being read nor any SQLite file, is replaced only with --force, and appears
+ * whole or not at all.
+ */
+function writeOutput(text: string, out: string | undefined, o: { db: string; force?: boolean }): void {
   if (!out) {
     process.stdout.write(text);
     return;
   }
-  writeFileSync(out, text);
+  writeOutputFile(out, [text], { force: o.force, protect: [o.db] });
   process.stderr.write(`wrote ${out}\n`);
 }
+
+const FORCE_HELP = 'replace an existing output file (never a database)';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -102,16 +109,19 @@ export function buildProgram(): Command {
         station = { ...station, simulation: { ...station.simulation, deviceIndex: n } };
       }
       prepareParams(protocol, params, limitsFor(station, o.device)); // refuse bad input before touching the database
+      if (!o.station) process.stderr.write('no --station given: using the built-in SIMULATED bench (no hardware is touched; data are stored as simulated)\n');
       const app = new NeuroProbeApp(o.db);
       const progress = new ProgressLine();
       try {
         const onEvent = (e: RunEvent) => {
           if (e.type === 'progress') progress.update(e.done, e.total, e.message);
-          if (e.type === 'started') process.stderr.write(`running ${e.protocol} v${e.version} on ${o.device} (${e.instruments.map((i) => i.idn.split(',').slice(0, 2).join(' ')).join(', ')})\n`);
+          if (e.type === 'started') {
+            const names = e.instruments.map((i) => `${i.simulated ? 'simulated ' : ''}${i.idn.split(',').slice(0, 2).join(' ')}`).join(', ');
+            process.stderr.write(`running ${e.protocol} v${e.version} on ${o.device} (${names})\n`);
+          }
         };
         const r = await app.runProtocol({ protocolId, params, station, device: o.device, onEvent, handleSignals: true });
         progress.end();
-        if (r.runId === null) throw new Error(`run did not start: ${r.outcome.reason}`);
         process.stderr.write(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}; stored in ${o.db}\n`);
         if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
         if (r.outcome.status !== 'completed') process.exitCode = r.outcome.status === 'aborted' ? 130 : 1;
@@ -141,7 +151,6 @@ export function buildProgram(): Command {
           },
         });
         progress.end();
-        if (r.runId === null) throw new Error(`run did not restart: ${r.outcome.reason}`);
         process.stderr.write(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}\n`);
         if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
         if (r.outcome.status !== 'completed') process.exitCode = r.outcome.status === 'aborted' ? 130 : 1;
@@ -181,11 +190,12 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of standard output')
+    .option('--force', FORCE_HELP)
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArg: string, o: { format: 'csv' | 'json'; out?: string; db: string }) => {
+    .action(async (runArg: string, o: { format: 'csv' | 'json'; out?: string; force?: boolean; db: string }) => {
       const id = parseRunId(runArg);
       await withApp(o.db, true, async (app) => {
-        writeOutput(app.exportRun(id, o.format), o.out);
+        writeOutput(app.exportRun(id, o.format), o.out, o);
       });
     });
 
@@ -265,8 +275,9 @@ export function buildProgram(): Command {
     .argument('<runs...>', 'run ids')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json', 'text']).default('md'))
     .option('--out <file>', 'write to a file (HTML with several runs: one file per run, <file> with -<run> before the extension)')
+    .option('--force', FORCE_HELP)
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArgs: string[], o: { format: 'md' | 'html' | 'json' | 'text'; out?: string; db: string }) => {
+    .action(async (runArgs: string[], o: { format: 'md' | 'html' | 'json' | 'text'; out?: string; force?: boolean; db: string }) => {
       const ids = runArgs.map(parseRunId);
       await withApp(o.db, true, async (app) => {
         const render = (id: number) =>
@@ -275,12 +286,11 @@ export function buildProgram(): Command {
           const base = o.out ?? 'card.html';
           for (const id of ids) {
             const f = base.replace(/(\.html?)?$/i, `-${id}$1`);
-            writeFileSync(f, render(id));
-            process.stderr.write(`wrote ${f}\n`);
+            writeOutput(render(id), f, o);
           }
           return;
         }
-        writeOutput(ids.map(render).join(o.format === 'json' ? '' : '\n'), o.out);
+        writeOutput(ids.map(render).join(o.format === 'json' ? '' : '\n'), o.out, o);
       });
     });
 
@@ -290,12 +300,13 @@ export function buildProgram(): Command {
     .argument('<runs...>', 'run ids')
     .option('--with-reference', "add the review's Table 3 devices as reference rows (published values, other conditions)")
     .option('--pass <criterion>', 'also report yield and device-to-device variation; pass criterion as minimums, e.g. "dr.ratio:ltp>=2,states.distinct:ltp>=20"')
+    .option('--pool-sources', 'compute yield and variation over simulated and measured runs together (kept apart by default)')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArgs: string[], o: { withReference?: boolean; pass?: string; db: string }) => {
+    .action(async (runArgs: string[], o: { withReference?: boolean; pass?: string; poolSources?: boolean; db: string }) => {
       const ids = runArgs.map(parseRunId);
       const minimums = o.pass === undefined ? undefined : parseMinimums(o.pass);
       await withApp(o.db, true, async (app) => {
-        process.stdout.write(app.compare(ids, Boolean(o.withReference), minimums));
+        process.stdout.write(app.compare(ids, Boolean(o.withReference), minimums, Boolean(o.poolSources)));
       });
     });
 
@@ -305,12 +316,23 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id')
     .addOption(new Option('--to <target>', 'simulator').choices(['aihwkit', 'neurosim']).makeOptionMandatory())
     .option('--out <file>', 'write to a file')
+    .option('--force', FORCE_HELP)
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArg: string, o: { to: 'aihwkit' | 'neurosim'; out?: string; db: string }) => {
+    .action(async (runArg: string, o: { to: 'aihwkit' | 'neurosim'; out?: string; force?: boolean; db: string }) => {
       const id = parseRunId(runArg);
       await withApp(o.db, true, async (app) => {
-        writeOutput(JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out);
+        writeOutput(JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out, o);
       });
+    });
+
+  program
+    .command('safe-off')
+    .description("drive every instrument of a station to 0 V and output off (after a killed process left a source on)")
+    .argument('<station>', 'station JSON')
+    .action(async (stationFile: string) => {
+      const results = await safeOffStation(loadStationFile(stationFile));
+      for (const r of results) process.stdout.write(`${r.ok ? 'ok    ' : 'FAILED'}  ${r.id} (${r.resource}): ${r.message}\n`);
+      if (results.some((r) => !r.ok)) process.exitCode = 1;
     });
 
   program
@@ -365,10 +387,17 @@ export function buildProgram(): Command {
 }
 
 // `neuroprobe export 1 --format csv | head`: a reader that stops early is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
+// A closed output while a run plays (the pipe's reader or the terminal went away) aborts
+// the run, which drives the sources safe and stores it, and only then does the process end.
+let outputClosed = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'EIO' && e.code !== 'ECONNRESET') throw e;
+    if (outputClosed) return;
+    outputClosed = true;
+    if (abortActiveRuns(`output closed (${e.code})`) === 0) process.exit(process.exitCode ?? 0);
+  });
+}
 
 async function main(): Promise<void> {
   const program = buildProgram();
@@ -381,9 +410,9 @@ async function main(): Promise<void> {
       return;
     }
     const err = e as Error;
-    process.stderr.write(`neuroprobe: ${err.message}\n`);
+    if (!outputClosed) process.stderr.write(`neuroprobe: ${err.message}\n`);
     if (process.env.NEUROPROBE_DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError', 'ImportError', 'ResumeError'].includes(err.name) ? 2 : 1;
+    process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError', 'ImportError', 'ResumeError', 'OutputError'].includes(err.name) ? 2 : 1;
   }
 }
 

@@ -13,6 +13,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
+    process.once('SIGHUP', () => resolve());
   });
   process.stdout.write(
     `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}${faults.length ? `, faults: ${faults.map((f) => `${f.kind} from train ${f.atTrain}`).join(', ')}` : ''}) listening on 127.0.0.1:\n` +

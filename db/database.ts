@@ -1,9 +1,11 @@
-// Opens (or creates) a NeuroProbe database: WAL journal, foreign keys, migrations,
-// and crash recovery — a run still `running` when the database is opened by a new
-// process was interrupted, and is marked so.
+// Opens (or creates) a NeuroProbe database: WAL journal, foreign keys, migrations (in
+// one exclusive transaction, so processes creating the same file at once do not race),
+// and crash recovery — a run still `running` whose owning process is gone was
+// interrupted, and is marked so. A live run (its owner alive) is left alone.
 
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { ownerAlive } from './ownership.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
 export type Db = Database.Database;
@@ -27,7 +29,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   }
   let db: Db;
   try {
-    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false });
+    // timeout: wait up to 10 s for another process's write (a live run commits every 0.5 s).
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false, timeout: 10_000 });
     // 64 KiB pages (only takes effect on a new, empty file): a sample chunk of 8000
     // float64 values then fits one page instead of a chain of overflow pages.
     if (!opts.readonly) db.pragma('page_size = 65536');
@@ -38,16 +41,39 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   } catch (e) {
     throw new DatabaseError(`cannot open database ${path}: ${(e as Error).message}`);
   }
-  const version = currentVersion(db, path);
-  if (version > SCHEMA_VERSION) {
+  try {
+    const version = currentVersion(db, path);
+    if (version > SCHEMA_VERSION) {
+      throw new DatabaseError(`database ${path} has schema version ${version}, newer than this NeuroProbe understands (${SCHEMA_VERSION}); upgrade NeuroProbe`);
+    }
+    if (!opts.readonly) {
+      if (version < SCHEMA_VERSION) migrate(db, path);
+      markOrphanedRuns(db);
+    }
+  } catch (e) {
     db.close();
-    throw new DatabaseError(`database ${path} has schema version ${version}, newer than this NeuroProbe understands (${SCHEMA_VERSION}); upgrade NeuroProbe`);
-  }
-  if (!opts.readonly) {
-    if (version < SCHEMA_VERSION) migrate(db, version);
-    db.prepare(`UPDATE runs SET status = 'interrupted', end_reason = 'the process ended before the run finished (found at next open)', ended_at = COALESCE(ended_at, ?) WHERE status = 'running'`).run(new Date().toISOString());
+    if (e instanceof DatabaseError) throw e;
+    throw new DatabaseError(`cannot open database ${path}: ${(e as Error).message}`);
   }
   return db;
+}
+
+/** Marks `interrupted` every `running` run whose owning process is gone; returns their ids. */
+export function markOrphanedRuns(db: Db): number[] {
+  const running = db.prepare(`SELECT id, owner_pid AS pid, owner_host AS host, owner_start AS start, heartbeat_at AS heartbeatAt FROM runs WHERE status = 'running'`).all() as {
+    id: number;
+    pid: number | null;
+    host: string | null;
+    start: string | null;
+    heartbeatAt: string | null;
+  }[];
+  const orphaned = running.filter((r) => !ownerAlive(r)).map((r) => r.id);
+  const mark = db.prepare(
+    `UPDATE runs SET status = 'interrupted', end_reason = 'the process recording it ended before the run finished (found at a later open)', ended_at = COALESCE(ended_at, heartbeat_at, ?) WHERE id = ? AND status = 'running'`,
+  );
+  const t = new Date().toISOString();
+  for (const id of orphaned) mark.run(t, id);
+  return orphaned;
 }
 
 function currentVersion(db: Db, path: string): number {
@@ -61,10 +87,13 @@ function currentVersion(db: Db, path: string): number {
   return row ? Number(row.value) : 0;
 }
 
-function migrate(db: Db, from: number): void {
+/** Applies the missing migrations in one exclusive transaction; the version is read again inside it, so a concurrent opener's work is not repeated. */
+function migrate(db: Db, path: string): void {
   db.transaction(() => {
+    const from = currentVersion(db, path);
+    if (from >= SCHEMA_VERSION) return;
     for (let v = from; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
     db.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(SCHEMA_VERSION));
     db.prepare(`INSERT INTO meta (key, value) VALUES ('format', 'neuroprobe-sqlite') ON CONFLICT (key) DO NOTHING`).run();
-  })();
+  }).exclusive();
 }

@@ -12,7 +12,7 @@ export function exportRunCsv(db: Db, runId: number): string {
   const names = run.channels.map((c) => c.name);
   const n = Math.max(0, ...names.map((k) => data[k].length));
   const lines = [
-    `# NeuroProbe run ${run.id}, device ${run.device}, ${run.protocolId} v${run.protocolVersion}, status ${run.status}`,
+    `# NeuroProbe run ${run.id}, device ${run.device}, ${run.protocolId} v${run.protocolVersion}, status ${run.status}, source ${run.source}${run.simulation ? ` (simulated bench, seed ${String(run.simulation.seed)})` : ''}`,
     `# parameters: ${JSON.stringify(run.params)}`,
     run.channels.map((c) => `${c.name} [${c.unit}]`).join(','),
   ];

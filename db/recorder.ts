@@ -1,11 +1,14 @@
-// Writes one run as it happens: catalogue rows at the start, sample chunks and events
-// batched into transactions (a crash loses at most the last flush window), metrics and
-// the final status at the end.
+// Writes one run as it happens: catalogue rows at the start (before any instrument is
+// contacted, so every attempt leaves a record), sample chunks and events batched into
+// transactions (a crash loses at most the last flush window), checkpoints, metrics and
+// the final status at the end. The run names its owning process and keeps a heartbeat,
+// so other processes opening the database leave it alone while it lives.
 
 import { createHash } from 'node:crypto';
 import type { Metric } from '../analysis/metric.ts';
 import { encodeFloat64LE } from './blob.ts';
 import type { Db } from './database.ts';
+import { HEARTBEAT_MS, type Owner, thisProcess } from './ownership.ts';
 
 export interface ChannelDef {
   name: string;
@@ -22,7 +25,38 @@ export interface NewRun {
   params: Record<string, number | string>;
   softwareVersion: string;
   channels: ChannelDef[];
-  instruments: { id: string; role: string; model: string; resource: string; idn: string }[];
+  /** Known once the instruments have answered; see `setInstruments`. */
+  instruments?: InstrumentRecord[];
+  /** The simulated bench's settings (seed, device model, faults) when any instrument is simulated. */
+  simulation?: Record<string, unknown> | null;
+}
+
+export interface InstrumentRecord {
+  id: string;
+  role: string;
+  model: string;
+  resource: string;
+  idn: string;
+  /** A NeuroProbe simulated instrument (default false). */
+  simulated?: boolean;
+}
+
+/** What a checkpoint restores: the protocol's state and, on the simulated bench, the device's. */
+export interface CheckpointRecord {
+  samples: number;
+  state: Record<string, number>;
+  /** Samples per channel when the checkpoint was taken (absent in databases written before schema 3). */
+  channelCounts: Record<string, number> | null;
+  /** Largest event id of the run at the checkpoint (absent before schema 3). */
+  lastEventId: number | null;
+  simState: unknown;
+}
+
+export class RunClaimError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeError';
+  }
 }
 
 export interface RecorderOptions {
@@ -66,6 +100,10 @@ export function insertMetrics(db: Db, runId: number, analysisVersion: string, me
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const t = now();
+  // Station conditions live once in the run's station row (readMetrics adds them back), not in every metric.
+  const station = db.prepare('SELECT s.json FROM runs r JOIN stations s ON s.id = r.station_id WHERE r.id = ?').get(runId) as { json: string } | undefined;
+  const stationConditions: Record<string, unknown> = station ? ((JSON.parse(station.json) as { conditions?: Record<string, unknown> }).conditions ?? {}) : {};
+  const ownConditions = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([k, v]) => !(k in stationConditions && stationConditions[k] === v)));
   db.transaction(() => {
     // One set of metrics per run and analysis version: a new analysis replaces the old one.
     db.prepare('DELETE FROM metrics WHERE run_id = ? AND analysis_version = ?').run(runId, analysisVersion);
@@ -82,7 +120,7 @@ export function insertMetrics(db: Db, runId: number, analysisVersion: string, me
         isValue && m.stderr !== undefined && Number.isFinite(m.stderr) ? m.stderr : null,
         m.unit,
         m.method,
-        JSON.stringify(m.conditions),
+        JSON.stringify(ownConditions(m.conditions)),
         isValue && m.quality ? JSON.stringify(m.quality) : null,
         isValue && m.extra ? JSON.stringify(m.extra) : null,
         isValue ? null : m.reason,
@@ -103,9 +141,35 @@ export class RunRecorder {
   private readonly insertChunk;
   private readonly insertEvent;
   private finished = false;
+  private heartbeat: NodeJS.Timeout | null = null;
 
-  /** Continues recording an existing run (resume): its channels keep growing where they ended. */
-  static reopen(db: Db, runId: number, opts: RecorderOptions = {}): RunRecorder {
+  /**
+   * Continues recording an existing run from a checkpoint (resume), in one transaction:
+   * claims the run for this process (refused if another process has it or it is not
+   * resumable), moves what was recorded after the checkpoint to the superseded tables,
+   * and marks the resume with an event. Channels then grow from the checkpoint on.
+   */
+  static resume(db: Db, runId: number, checkpoint: CheckpointRecord | null, opts: RecorderOptions = {}): RunRecorder {
+    db.transaction(() => {
+      const o = thisProcess();
+      const claimed = db
+        .prepare(
+          `UPDATE runs SET status = 'running', ended_at = NULL, owner_pid = ?, owner_host = ?, owner_start = ?, heartbeat_at = ?
+           WHERE id = ? AND status IN ('interrupted', 'aborted', 'failed')`,
+        )
+        .run(o.pid, o.host, o.start, now(), runId);
+      if (claimed.changes !== 1) {
+        const r = db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string } | undefined;
+        throw new RunClaimError(`run ${runId} is ${r?.status ?? 'missing'}; only an interrupted, aborted or failed run can be resumed${r?.status === 'running' ? ' (another process is recording it)' : ''}`);
+      }
+      supersedeAfter(db, runId, checkpoint);
+      db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)').run(
+        runId,
+        checkpoint?.state.offsetS ?? 0,
+        'resume',
+        JSON.stringify({ at: now(), fromCheckpoint: checkpoint ? checkpoint.state : null }),
+      );
+    })();
     return new RunRecorder(db, runId, opts);
   }
 
@@ -124,27 +188,68 @@ export class RunRecorder {
         .prepare('SELECT c.id, c.name, COALESCE(MAX(k.seq) + 1, 0) AS seq, COALESCE(SUM(k.n), 0) AS written FROM channels c LEFT JOIN chunks k ON k.channel_id = c.id WHERE c.run_id = ? GROUP BY c.id')
         .all(run) as { id: number; name: string; seq: number; written: number }[];
       for (const c of channels) this.pending.set(c.name, { channelId: c.id, seq: c.seq, written: c.written, buf: new Float64Array(this.chunkSamples), fill: 0, queued: [] });
-      db.prepare(`UPDATE runs SET status = 'running', ended_at = NULL WHERE id = ?`).run(run);
+      this.startHeartbeat();
       return;
     }
+    const owner: Owner = thisProcess();
     this.runId = db.transaction(() => {
       const deviceId = ensureDevice(db, run.device);
       const stationId = ensureStation(db, run.stationName, run.stationJson);
       const r = db
         .prepare(
-          `INSERT INTO runs (device_id, station_id, protocol_id, protocol_version, params_json, software_version, started_at, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+          `INSERT INTO runs (device_id, station_id, protocol_id, protocol_version, params_json, software_version, started_at, status,
+                             owner_pid, owner_host, owner_start, heartbeat_at, simulation_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
         )
-        .run(deviceId, stationId, run.protocolId, run.protocolVersion, JSON.stringify(run.params), run.softwareVersion, now());
+        .run(
+          deviceId,
+          stationId,
+          run.protocolId,
+          run.protocolVersion,
+          JSON.stringify(run.params),
+          run.softwareVersion,
+          now(),
+          owner.pid,
+          owner.host,
+          owner.start,
+          now(),
+          run.simulation ? JSON.stringify(run.simulation) : null,
+        );
       const runId = Number(r.lastInsertRowid);
-      const insInst = db.prepare('INSERT INTO run_instruments (run_id, instrument_id, role, model, resource, idn) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const i of run.instruments) insInst.run(runId, i.id, i.role, i.model, i.resource, i.idn);
+      insertInstruments(db, runId, run.instruments ?? []);
       const insCh = db.prepare('INSERT INTO channels (run_id, name, unit, description) VALUES (?, ?, ?, ?)');
       for (const c of run.channels) {
         const id = Number(insCh.run(runId, c.name, c.unit, c.description).lastInsertRowid);
         this.pending.set(c.name, { channelId: id, seq: 0, written: 0, buf: new Float64Array(this.chunkSamples), fill: 0, queued: [] });
       }
       return runId;
+    })();
+    this.startHeartbeat();
+  }
+
+  private startHeartbeat(): void {
+    const beat = this.db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?');
+    this.heartbeat = setInterval(() => {
+      if (!this.db.open) return this.stopHeartbeat();
+      try {
+        beat.run(now(), this.runId);
+      } catch {
+        // A busy or full database: the next beat tries again; the owner check on this host does not need it.
+      }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Records the instruments as they answered (called when the run starts; replaces earlier rows on resume). */
+  setInstruments(instruments: InstrumentRecord[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM run_instruments WHERE run_id = ?').run(this.runId);
+      insertInstruments(this.db, this.runId, instruments);
     })();
   }
 
@@ -191,17 +296,75 @@ export class RunRecorder {
     this.lastFlush = Date.now();
   }
 
-  /** Commits everything so far and records a point the run can be resumed from. */
-  checkpoint(state: Record<string, number>): void {
+  /** Commits everything so far and records a point the run can be resumed from (with the simulated device's state, if any). */
+  checkpoint(state: Record<string, number>, simState?: unknown): void {
     this.flush(true);
-    const samples = Math.max(0, ...[...this.pending.values()].map((p) => p.written));
-    this.db.prepare('INSERT INTO checkpoints (run_id, created_at, samples, state_json) VALUES (?, ?, ?, ?)').run(this.runId, now(), samples, JSON.stringify(state));
+    const counts = Object.fromEntries([...this.pending.entries()].map(([name, p]) => [name, p.written]));
+    const samples = Math.max(0, ...Object.values(counts));
+    const lastEvent = (this.db.prepare('SELECT MAX(id) AS m FROM events WHERE run_id = ?').get(this.runId) as { m: number | null }).m ?? 0;
+    this.db
+      .prepare('INSERT INTO checkpoints (run_id, created_at, samples, state_json, channel_counts_json, last_event_id, sim_state_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(this.runId, now(), samples, JSON.stringify(state), JSON.stringify(counts), lastEvent, simState === undefined ? null : JSON.stringify(simState));
   }
 
   finish(status: 'completed' | 'aborted' | 'failed', reason: string, metrics: Metric[], analysisVersion: string): void {
+    this.stopHeartbeat();
     this.flush(true);
     insertMetrics(this.db, this.runId, analysisVersion, metrics);
     this.db.prepare('UPDATE runs SET status = ?, end_reason = ?, ended_at = ? WHERE id = ?').run(status, reason, now(), this.runId);
     this.finished = true;
   }
+
+  /**
+   * Last resort when the data can no longer be written (disk full, I/O error): stores
+   * the final status and reason alone, which often still fits. Returns whether it did.
+   */
+  finishStatusOnly(status: 'completed' | 'aborted' | 'failed', reason: string): boolean {
+    this.stopHeartbeat();
+    this.finished = true;
+    try {
+      this.db.prepare('UPDATE runs SET status = ?, end_reason = ?, ended_at = ? WHERE id = ?').run(status, reason, now(), this.runId);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function insertInstruments(db: Db, runId: number, instruments: InstrumentRecord[]): void {
+  const ins = db.prepare('INSERT INTO run_instruments (run_id, instrument_id, role, model, resource, idn, simulated) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  for (const i of instruments) ins.run(runId, i.id, i.role, i.model, i.resource, i.idn, i.simulated ? 1 : 0);
+}
+
+/**
+ * Moves every sample and event recorded after `checkpoint` into the superseded tables
+ * (a chunk straddling the checkpoint is split), so readers see exactly the data up to
+ * the checkpoint and a resume continues from there. No checkpoint: everything moves.
+ */
+function supersedeAfter(db: Db, runId: number, checkpoint: CheckpointRecord | null): void {
+  const t = now();
+  const channels = db.prepare('SELECT id, name FROM channels WHERE run_id = ?').all(runId) as { id: number; name: string }[];
+  const tail = db.prepare('SELECT id, first_index, n, data FROM chunks WHERE channel_id = ? AND first_index + n > ? ORDER BY seq');
+  const keepSuperseded = db.prepare('INSERT INTO superseded_chunks (channel_id, first_index, n, data, superseded_at) VALUES (?, ?, ?, ?, ?)');
+  const drop = db.prepare('DELETE FROM chunks WHERE id = ?');
+  const cut = db.prepare('UPDATE chunks SET n = ?, data = ? WHERE id = ?');
+  for (const c of channels) {
+    const keep = checkpoint ? (checkpoint.channelCounts?.[c.name] ?? checkpoint.samples) : 0;
+    for (const k of tail.all(c.id, keep) as { id: number; first_index: number; n: number; data: Buffer }[]) {
+      if (k.first_index >= keep) {
+        keepSuperseded.run(c.id, k.first_index, k.n, k.data, t);
+        drop.run(k.id);
+      } else {
+        const head = keep - k.first_index;
+        keepSuperseded.run(c.id, keep, k.n - head, k.data.subarray(head * 8), t);
+        cut.run(head, k.data.subarray(0, head * 8), k.id);
+      }
+    }
+  }
+  // Events after the checkpoint; databases from before schema 3 know only the checkpoint's time.
+  const lastId = checkpoint ? checkpoint.lastEventId : 0;
+  const where = lastId !== null ? 'run_id = ? AND id > ?' : 'run_id = ? AND t_s > ?';
+  const arg = lastId !== null ? lastId : (checkpoint?.state.offsetS ?? 0);
+  db.prepare(`INSERT INTO superseded_events (run_id, t_s, kind, data_json, superseded_at) SELECT run_id, t_s, kind, data_json, ? FROM events WHERE ${where}`).run(t, runId, arg);
+  db.prepare(`DELETE FROM events WHERE ${where}`).run(runId, arg);
 }

@@ -97,6 +97,37 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX checkpoints_by_run ON checkpoints (run_id, id);
   `,
+  // 3: run ownership (a live run is never marked interrupted by another process),
+  // provenance (simulated or measured), station conditions once per run, exact resume
+  // (per-channel counts and the simulated bench's state at each checkpoint; samples and
+  // events a resume re-measures move to superseded_* tables, out of every reader's way).
+  `
+  ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+  ALTER TABLE runs ADD COLUMN owner_host TEXT;
+  ALTER TABLE runs ADD COLUMN owner_start TEXT;
+  ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+  ALTER TABLE runs ADD COLUMN simulation_json TEXT;
+  ALTER TABLE run_instruments ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE checkpoints ADD COLUMN channel_counts_json TEXT;
+  ALTER TABLE checkpoints ADD COLUMN last_event_id INTEGER;
+  ALTER TABLE checkpoints ADD COLUMN sim_state_json TEXT;
+  CREATE TABLE superseded_chunks (
+    id INTEGER PRIMARY KEY,
+    channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    first_index INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    superseded_at TEXT NOT NULL
+  );
+  CREATE TABLE superseded_events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    t_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    data_json TEXT,
+    superseded_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

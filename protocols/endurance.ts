@@ -7,7 +7,7 @@ import { EnduranceAccumulator } from '../analysis/endurance.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
-import { playTrain, readApertureS } from './train.ts';
+import { AT_LIMIT_FRACTION, playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, ProtocolDefinition, RunData } from './protocol.ts';
@@ -59,7 +59,7 @@ function accumulate(data: RunData, p: EnduranceParams): EnduranceAccumulator {
   const { cycle, state, i_read_A: current } = data.channels;
   if (!cycle || !state || !current) return acc;
   const v = p.readVoltageV as number;
-  const limit = 0.98 * (p.complianceA as number);
+  const limit = AT_LIMIT_FRACTION * (p.complianceA as number);
   // Reads arrive as (LRS, HRS) pairs per cycle; a read at the current limit is no conductance.
   let lrs = NaN;
   let lrsCycle = -1;
@@ -145,6 +145,8 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
         onPartial: (partial) => ctx.data(chunk(partial, done + 1, firstReadS)),
       });
       ctx.data(chunk(r, done + 1, firstReadS));
+      // A shorted device stops the run at once (the failure criterion below is for a closing window).
+      stopAtCurrentLimit(r, p.complianceA as number, (k) => `cycle ${done + Math.floor(k / 2) + 1} (${k % 2 === 0 ? 'LRS' : 'HRS'} read)`, p.readVoltageV as number);
       let failedAt = 0; // the first cycle of the failing run of cycles, in this train
       for (let k = 0; k + 1 < r.currentA.length; k += 2) {
         const w = r.currentA[k] / r.currentA[k + 1];

@@ -8,7 +8,7 @@ import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
-import { playTrain, readApertureS } from './train.ts';
+import { atCurrentLimit, playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
@@ -90,7 +90,7 @@ export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[]
     if (!entry) byCycle.set(c, (entry = { ltp: new Array(n + 1).fill(NaN), ltd: new Array(n + 1).fill(NaN) }));
     const k = pulse[i];
     // Reads at the current limit are not conductances; they leave their cycle incomplete.
-    const limited = !(Math.abs(current[i]) < 0.98 * (p.complianceA as number));
+    const limited = atCurrentLimit(current[i], p.complianceA as number);
     if (k >= 0 && k <= n) (phase[i] === 0 ? entry.ltp : entry.ltd)[k] = limited ? NaN : current[i] / v;
   }
   return [...byCycle.entries()]
@@ -199,12 +199,9 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         }
         const r = await playTrain(ctx, program, { onPartial: (partial) => ctx.data(trainChunk(partial, c, phase.index, offsetS + readDelay + aperture, [])) });
         // A read at the current limit is not a conductance: the device conducts far more than a synapse should.
-        const limited = r.currentA.findIndex((i) => !(Math.abs(i) < 0.98 * (p.complianceA as number)));
-        if (limited >= 0) {
+        if (r.currentA.some((i) => atCurrentLimit(i, p.complianceA as number))) {
           ctx.data(trainChunk(r, c, phase.index, offsetS + readDelay + aperture, []));
-          throw new Error(
-            `cycle ${c} ${phase.name}: read ${limited} (${r.currentA[limited]} A at ${p.readVoltageV} V) reached the current limit ${p.complianceA} A — the device may have shorted or broken down; run stopped`,
-          );
+          stopAtCurrentLimit(r, p.complianceA as number, (k) => `cycle ${c} ${phase.name}: read ${k}`, p.readVoltageV as number);
         }
         // Reads are stamped by the instrument relative to the first read, which ends the prologue.
         const firstReadS = offsetS + readDelay + aperture;

@@ -7,7 +7,7 @@
 import { analysePpf, type PpfPair } from '../analysis/ppf.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
-import { playTrain, readApertureS } from './train.ts';
+import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
@@ -119,6 +119,7 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
           { tS: firstReadS + ap + dt, kind: 'pulse', data: { pair: k, pulse: 2, amplitude_V: p.amplitudeV as number, width_s: p.widthS as number } },
         ],
       });
+      stopAtCurrentLimit(r, p.complianceA as number, (i) => `pair ${k} (Δt = ${dt.toPrecision(3)} s), read ${i}`, p.readVoltageV as number);
       offsetS += programDurationS(prog, ap);
       ctx.progress(k, intervals.length, `pair ${k}/${intervals.length} (Δt = ${dt.toPrecision(3)} s)`);
       await ctx.checkpoint({ nextPair: k + 1, offsetS });

@@ -5,7 +5,7 @@
 
 import { analyseRetention } from '../analysis/retention.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
-import { playTrain, readApertureS } from './train.ts';
+import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
@@ -106,6 +106,7 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
       },
       events: [{ tS: -(p.pulses as number) * (p.pulseIntervalS as number), kind: 'programming', data: { pulses: p.pulses as number, amplitude_V: p.pulseAmplitudeV as number, width_s: p.pulseWidthS as number } }],
     });
+    stopAtCurrentLimit(r, p.complianceA as number, (k) => (k === 0 ? 'the read before programming' : `retention read ${k}`), p.readVoltageV as number);
     ctx.progress(r.currentA.length, r.currentA.length, 'retention reads done');
   },
 

@@ -1,13 +1,16 @@
 // Executes a protocol on a station. Order of business: validate parameters, check the
 // device's safety limits (before any instrument is opened), connect and identify the
-// instruments, run, and on every way out (completion, abort, error, SIGINT/SIGTERM)
-// drive every source to 0 V and output off before anything else. Emits a typed event
-// stream; storage and display subscribe to it.
+// instruments, run, and on every way out (completion, abort, error, SIGINT, SIGTERM,
+// SIGHUP from a closed terminal, SIGQUIT, an uncaught error, a closed output pipe)
+// drive every source to 0 V and output off before anything else. Only an instrument
+// that identified as the expected model receives any command beyond identification.
+// Emits a typed event stream; storage and display subscribe to it.
 
 import { createDriver, openTransport } from '../drivers/connect.ts';
 import { AbortedError } from '../drivers/instruments/errors.ts';
 import type { Instrument, PulseGenerator, SourceMeter } from '../drivers/instruments/roles.ts';
-import { SimBench } from '../drivers/sim/bench.ts';
+import { SimBench, isSimulatorIdn } from '../drivers/sim/bench.ts';
+import type { Transport } from '../drivers/transport/transport.ts';
 import type { Metric } from '../analysis/metric.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
@@ -23,12 +26,14 @@ export interface InstrumentSnapshot {
   model: string;
   resource: string;
   idn: string;
+  /** A NeuroProbe simulated instrument (in-process, or over TCP as its *IDN? serial shows). */
+  simulated: boolean;
 }
 
 export type RunEvent =
   | { type: 'started'; protocol: string; version: string; params: Record<string, number | string>; instruments: InstrumentSnapshot[] }
   | { type: 'progress'; done: number; total: number; message: string }
-  | { type: 'checkpoint'; state: CheckpointState }
+  | { type: 'checkpoint'; state: CheckpointState; simState?: unknown }
   | { type: 'paused'; state: CheckpointState }
   | { type: 'resumed' }
   | { type: 'data'; chunk: DataChunk }
@@ -56,6 +61,8 @@ export interface RunRequest {
   sim?: SimBench;
   /** Continue an interrupted run from the state of its last checkpoint. */
   resume?: CheckpointState;
+  /** The simulated bench's state at that checkpoint (in-process simulated stations). */
+  resumeSimState?: unknown;
   /** Pause/continue from outside; pauses take effect at the next checkpoint. */
   control?: RunControl;
 }
@@ -70,6 +77,37 @@ export interface RunOutcome {
 }
 
 const SAFE_OFF_TIMEOUT_MS = 3000;
+/** Process signals that end a CLI run: each aborts it, and the sources go safe first. */
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** Abort functions of the runs playing in this process (for a closed output pipe and the like). */
+const activeRuns = new Set<(reason: string) => void>();
+
+/** Aborts every run playing in this process (sources go safe first); returns how many there were. */
+export function abortActiveRuns(reason: string): number {
+  const n = activeRuns.size;
+  for (const abort of [...activeRuns]) abort(reason);
+  return n;
+}
+
+/** Rejects with AbortedError as soon as `signal` aborts, so a slow connection or reply never delays an abort. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError('run'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortedError('run'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 /** Validation and safety, with no instrument contact. Throws ParamError or SafetyError. */
 export function prepareParams(protocol: ProtocolDefinition, raw: Record<string, unknown>, limits: Limits): ParamValues<ProtocolDefinition['params']> {
@@ -88,9 +126,8 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-async function openInstrument(inst: StationInstrument, sim: SimBench | undefined): Promise<Instrument> {
-  const transport = await openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs, viaPyvisa: inst.transport === 'pyvisa', baudRate: inst.baudRate });
-  return createDriver(inst.model, transport);
+function openInstrumentTransport(inst: StationInstrument, sim: SimBench | undefined): Promise<Transport> {
+  return openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs, viaPyvisa: inst.transport === 'pyvisa', baudRate: inst.baudRate });
 }
 
 export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
@@ -103,16 +140,30 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const onOuterAbort = () => controller.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort);
   let signalName: string | null = null;
+  let internalError: Error | null = null;
   const onSignal = (name: NodeJS.Signals) => {
-    signalName = name;
+    signalName ??= name;
     controller.abort(name);
   };
+  const onUncaught = (e: unknown) => {
+    internalError ??= e instanceof Error ? e : new Error(String(e));
+    controller.abort('internal error');
+  };
+  const abortFromOutside = (why: string) => {
+    signalName ??= why;
+    controller.abort(why);
+  };
+  activeRuns.add(abortFromOutside);
   if (req.handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
   }
 
   const sim = req.sim ?? (usesSimulator(station) ? new SimBench(station.simulation ?? {}) : undefined);
+  if (sim && req.resumeSimState) sim.restore(req.resumeSimState);
+  const transports: Transport[] = [];
+  /** Instruments that identified as the expected model: only these get source commands, safe-off included. */
   const opened: Instrument[] = [];
   const snapshots: InstrumentSnapshot[] = [];
   let status: RunStatus = 'completed';
@@ -128,23 +179,27 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     const genDef = genWiring ? station.instruments.find((i) => i.id === genWiring.instrument) : undefined;
     if (needGen && !genDef) throw new ParamError(`${protocol.id} needs a pulse generator, but the station wires none`);
 
-    const bench: BenchInstruments = { smu: (await openInstrument(smuDef, sim)) as SourceMeter };
-    opened.push(bench.smu);
+    const signal = controller.signal;
+    const connect = async (def: StationInstrument): Promise<Instrument> => {
+      const pending = openInstrumentTransport(def, sim);
+      // A connection that completes after an abort is closed, never used.
+      pending.then((t) => (signal.aborted && !transports.includes(t) ? t.close().catch(() => undefined) : undefined), () => undefined);
+      const transport = await abortable(pending, signal);
+      transports.push(transport);
+      const inst = createDriver(def.model, transport);
+      // Identification only: an instrument that is not the declared model gets nothing more.
+      const idn = await abortable(inst.identify(), signal);
+      opened.push(inst);
+      snapshots.push({ id: def.id, role: def.role, model: def.model, resource: def.resource, idn, simulated: def.resource.startsWith('SIM::') || isSimulatorIdn(idn) });
+      return inst;
+    };
+    const bench: BenchInstruments = { smu: (await connect(smuDef)) as SourceMeter };
     if (needGen && genDef) {
-      bench.generator = (await openInstrument(genDef, sim)) as PulseGenerator;
+      bench.generator = (await connect(genDef)) as PulseGenerator;
       bench.generatorChannel = genWiring?.channel;
-      opened.push(bench.generator);
     }
     protocol.checkFeasible(params, bench);
-
-    for (const [inst, def] of [
-      [bench.smu, smuDef],
-      ...(bench.generator && genDef ? [[bench.generator, genDef] as const] : []),
-    ] as const) {
-      const idn = await inst.identify();
-      await inst.reset();
-      snapshots.push({ id: def.id, role: def.role, model: def.model, resource: def.resource, idn });
-    }
+    for (const inst of opened) await abortable(inst.reset(), signal);
 
     emit({ type: 'started', protocol: protocol.id, version: protocol.version, params, instruments: snapshots });
     started = true;
@@ -161,7 +216,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
         if (controller.signal.aborted) throw new AbortedError('run');
       },
       checkpoint: async (state) => {
-        emit({ type: 'checkpoint', state });
+        emit({ type: 'checkpoint', state, ...(sim ? { simState: sim.snapshot() } : {}) });
         if (req.control?.isPaused && !controller.signal.aborted) {
           emit({ type: 'paused', state });
           await req.control.waitWhilePaused(controller.signal);
@@ -174,7 +229,10 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     if (controller.signal.aborted) throw new AbortedError('run');
     if (typeof note === 'string') reason = note;
   } catch (e) {
-    if (e instanceof AbortedError || controller.signal.aborted) {
+    if (internalError) {
+      status = 'failed';
+      reason = `internal error: ${(internalError as Error).message}`;
+    } else if (e instanceof AbortedError || controller.signal.aborted) {
       status = 'aborted';
       reason = signalName ? `aborted by ${signalName}` : `aborted by the user${typeof req.signal?.reason === 'string' ? ` (${req.signal.reason})` : ''}`;
     } else if (!started && (e instanceof ParamError || e instanceof SafetyError)) {
@@ -192,11 +250,13 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
         reason += `; WARNING: could not confirm ${inst.label} is off: ${(e as Error).message}`;
       }
     }
-    for (const inst of opened) await inst.close().catch(() => undefined);
+    for (const t of transports) await t.close().catch(() => undefined);
     req.signal?.removeEventListener('abort', onOuterAbort);
+    activeRuns.delete(abortFromOutside);
     if (req.handleSignals) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
     }
   }
 

@@ -15,9 +15,9 @@ const InstrumentSchema = z.strictObject({
   model: z.enum(DRIVER_MODELS),
   resource: z.string().min(1),
   role: z.enum(['source-meter', 'pulse-generator']),
-  timeoutMs: z.number().int().positive().default(2000),
+  timeoutMs: z.number().int().min(10).max(600_000).default(2000).describe('longest wait for any reply, ms (10 ms … 10 min)'),
   transport: z.enum(['auto', 'pyvisa']).default('auto').describe('pyvisa: go through the PyVISA bridge even for a raw socket'),
-  baudRate: z.number().int().positive().default(9600).describe('serial line speed for ASRL resources'),
+  baudRate: z.number().int().min(50).max(4_000_000).default(9600).describe('serial line speed for ASRL resources'),
 });
 
 export const LimitsSchema = z.strictObject({
@@ -46,8 +46,9 @@ export const StationSchema = z
     limits: LimitsSchema,
     deviceLimits: z.record(z.string(), LimitsSchema.partial()).default({}),
     conditions: z
-      .record(z.string(), z.union([z.number(), z.string()]))
+      .record(z.string().min(1).max(64), z.union([z.number(), z.string().max(256)]))
       .default({})
+      .refine((c) => Object.keys(c).length <= 64, 'at most 64 conditions')
       .describe('measurement conditions stored with every metric, e.g. {"temperature_K": 300, "device_area_m2": 1e-12}'),
     simulation: z
       .strictObject({
@@ -73,6 +74,20 @@ export const StationSchema = z
         ctx.addIssue({ code: 'custom', path: ['instruments', i, 'resource'], message: (e as Error).message });
       }
     });
+    // Per-device limits exist to protect a fragile device: they may only tighten the station's.
+    for (const [device, lim] of Object.entries(s.deviceLimits)) {
+      for (const [field, v] of Object.entries(lim) as [keyof Limits, number][]) {
+        const station = s.limits[field];
+        const loosens = field === 'minPulseWidthS' ? v < station : v > station;
+        if (loosens) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['deviceLimits', device, field],
+            message: `${v} would loosen the station limit limits.${field} = ${station}; per-device limits may only tighten (${field === 'minPulseWidthS' ? 'be ≥' : 'be ≤'} ${station})`,
+          });
+        }
+      }
+    }
     const byId = new Map(s.instruments.map((i) => [i.id, i]));
     if (byId.get(s.wiring.sourceMeter)?.role !== 'source-meter') {
       ctx.addIssue({ code: 'custom', path: ['wiring', 'sourceMeter'], message: `"${s.wiring.sourceMeter}" is not the id of a source-meter in instruments` });
@@ -118,9 +133,16 @@ export function loadStationFile(path: string): Station {
   return parseStation(raw, `file ${path}`);
 }
 
-/** Safety limits for one device: the station's, tightened by any per-device entry. */
+/** Safety limits for one device: the station's, tightened by any per-device entry (never loosened, even if parsing was bypassed). */
 export function limitsFor(station: Station, device: string): Limits {
-  return { ...station.limits, ...(station.deviceLimits[device] ?? {}) };
+  const d = station.deviceLimits[device] ?? {};
+  const s = station.limits;
+  return {
+    maxAbsVoltageV: Math.min(s.maxAbsVoltageV, d.maxAbsVoltageV ?? Infinity),
+    maxAbsCurrentA: Math.min(s.maxAbsCurrentA, d.maxAbsCurrentA ?? Infinity),
+    complianceA: Math.min(s.complianceA, d.complianceA ?? Infinity),
+    minPulseWidthS: Math.max(s.minPulseWidthS, d.minPulseWidthS ?? 0),
+  };
 }
 
 export function usesSimulator(station: Station): boolean {

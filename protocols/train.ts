@@ -10,6 +10,34 @@ export function readApertureS(nplc: number, bench: BenchInstruments): number {
   return nplc / bench.smu.capabilities.lineFrequencyHz;
 }
 
+/** A read within 2 % of the current limit is the limit, not a conductance. */
+export const AT_LIMIT_FRACTION = 0.98;
+
+export function atCurrentLimit(currentA: number, limitA: number): boolean {
+  return !(Math.abs(currentA) < AT_LIMIT_FRACTION * limitA);
+}
+
+/** Thrown when a read reaches the current limit: the device may have shorted; the run ends `failed`. */
+export class CurrentLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CurrentLimitError';
+  }
+}
+
+/**
+ * The stop rule that protects the device: call after storing a train's readings. The
+ * first read at the current limit ends the run (status failed, this reason). A protocol
+ * whose purpose is to reach compliance (forming) does not call it.
+ */
+export function stopAtCurrentLimit(r: TrainReadings, limitA: number, where: (readIndex: number) => string, readVoltageV?: number): void {
+  const k = r.currentA.findIndex((i) => atCurrentLimit(i, limitA));
+  if (k < 0) return;
+  throw new CurrentLimitError(
+    `${where(k)}: ${r.currentA[k]} A${readVoltageV !== undefined ? ` at ${readVoltageV} V` : ''} reached the current limit ${limitA} A — the device may have shorted or broken down; run stopped`,
+  );
+}
+
 export interface PlayOptions {
   /** Readings so far while the train plays (for progress). */
   onReadings?: (have: number, expected: number) => void;

@@ -6,7 +6,8 @@
 // generator's idle level is not applied; trigger latency is zero.
 
 import { VirtualClock } from './clock.ts';
-import { Memristor, type MemristorParams } from './dut/memristor.ts';
+import { Memristor, type MemristorParams, MemristorStateSchema } from './dut/memristor.ts';
+import { z } from 'zod';
 import type { BenchEnvironment } from './environment.ts';
 import { SimKeithley2450 } from './keithley2450.ts';
 import { SimKeysight33500B } from './keysight33500b.ts';
@@ -24,6 +25,17 @@ export interface SimBenchConfig {
 }
 
 export const SIM_MODELS = ['keithley2450', 'keysight33500b'] as const;
+
+/** The simulated instruments' *IDN? serial numbers start with this, so their data can never pass for measured data. */
+export const SIM_SERIAL_PREFIX = 'NPSIM';
+
+/** Whether an *IDN? reply comes from a NeuroProbe simulated instrument (in-process or over TCP). */
+export function isSimulatorIdn(idn: string): boolean {
+  return idn.split(',').some((f) => f.trim().startsWith(SIM_SERIAL_PREFIX));
+}
+
+export const SimBenchStateSchema = z.strictObject({ clockS: z.number().min(0), dut: MemristorStateSchema });
+export type SimBenchState = z.infer<typeof SimBenchStateSchema>;
 export type SimModel = (typeof SIM_MODELS)[number];
 
 export class SimBench implements BenchEnvironment {
@@ -48,6 +60,18 @@ export class SimBench implements BenchEnvironment {
     let wrapped = this.faulty.get(model);
     if (!wrapped) this.faulty.set(model, (wrapped = new FaultyInstrument(inner, fault, this)));
     return wrapped;
+  }
+
+  /** The device's state and the virtual time, stored with each checkpoint of a simulated run. */
+  snapshot(): SimBenchState {
+    return { clockS: this.clock.nowS, dut: this.dut.snapshot() };
+  }
+
+  /** Continues from a checkpoint's state (resume): the same device, the same noise stream. */
+  restore(state: unknown): void {
+    const s = SimBenchStateSchema.parse(state);
+    this.clock.restore(s.clockS);
+    this.dut.restore(s.dut);
   }
 
   /** Injected "short" fault: the device becomes a near short circuit. */

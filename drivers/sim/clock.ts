@@ -6,6 +6,11 @@ export class VirtualClock {
   get nowS(): number {
     return this.t;
   }
+  /** Continues from a saved time (a resumed simulated run). */
+  restore(tS: number): void {
+    if (!(tS >= 0)) throw new Error(`virtual clock cannot be set to ${tS} s`);
+    this.t = tS;
+  }
   advance(dtS: number): void {
     if (!(dtS >= 0)) throw new Error(`virtual clock cannot advance by ${dtS} s`);
     this.t += dtS;

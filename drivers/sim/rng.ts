@@ -1,5 +1,11 @@
 // Seeded, deterministic pseudo-random numbers for the simulated bench (sfc32 seeded
-// through splitmix32), so a simulated run is reproducible from its seed.
+// through splitmix32), so a simulated run is reproducible from its seed. The state can
+// be saved and restored, so a resumed simulated run continues the same stream.
+
+import { z } from 'zod';
+
+export const RngStateSchema = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int(), z.number().nullable()]);
+export type RngState = z.infer<typeof RngStateSchema>;
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -26,6 +32,14 @@ export class Rng {
     this.c = sm();
     this.d = sm();
     for (let i = 0; i < 12; i++) this.uniform();
+  }
+
+  snapshot(): RngState {
+    return [this.a, this.b, this.c, this.d, this.spare];
+  }
+
+  restore(s: RngState): void {
+    [this.a, this.b, this.c, this.d, this.spare] = s;
   }
 
   /** Uniform on [0, 1). */

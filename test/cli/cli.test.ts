@@ -161,7 +161,12 @@ describe('neuroprobe analysis commands', () => {
     expect(md.stdout.match(/^# Benchmark card/gm)?.length).toBe(2);
     const cmp = await cli(['compare', '1', '2', '--with-reference', '--pass', 'nl.lsq3:ltp>=1', '--db', 'a.db'], dir);
     expect(cmp.stdout).toMatch(/\| W1-D4 \|/);
-    expect(cmp.stdout).toMatch(/\*\*Yield:\*\* 50 %/);
+    // Imported and simulated runs are kept apart: each group's yield on its own (gong fails, W1-D4 passes)…
+    expect(cmp.stdout).toMatch(/### SIMULATED bench data \(not a measurement\)\n\n\*\*Yield:\*\* 100 %[\s\S]*### imported from a file\n\n\*\*Yield:\*\* 0 %/);
+    expect(cmp.stdout).toMatch(/\| NeuroProbe run 2 \(simulated\) \|/);
+    // …unless pooling is asked for.
+    const pooled = await cli(['compare', '1', '2', '--pass', 'nl.lsq3:ltp>=1', '--pool-sources', '--db', 'a.db'], dir);
+    expect(pooled.stdout).toMatch(/All sources pooled[\s\S]*\*\*Yield:\*\* 50 %/);
     const model = await cli(['export-model', '2', '--to', 'neurosim', '--db', 'a.db'], dir);
     expect(JSON.parse(model.stdout).format).toBe('neuroprobe.neurosim-device');
     const badPass = await cli(['compare', '1', '--pass', 'dr.ratio:ltp>two', '--db', 'a.db'], dir);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -78,12 +79,34 @@ describe('run recorder', () => {
     const rec = new RunRecorder(db, newRun(['x']), { chunkSamples: 4, flushIntervalMs: 0 });
     rec.append({ x: [1, 2, 3, 4, 5, 6] });
     rec.append({ x: [7] });
-    db.close(); // the process "dies" without finish()
+    // While its owner (this process) lives, another open leaves the run alone.
+    const watcher = openDatabase(path);
+    expect(getRun(watcher, rec.runId).status).toBe('running');
+    watcher.close();
+    // The process "dies" without finish(): its owner becomes a pid that no longer exists.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    db.prepare('UPDATE runs SET owner_pid = ? WHERE id = ?').run(dead, rec.runId);
+    db.close();
     const again = openDatabase(path);
     const r = getRun(again, rec.runId);
     expect(r.status).toBe('interrupted');
-    expect(r.endReason).toMatch(/process ended before the run finished/);
+    expect(r.endReason).toMatch(/process recording it ended before the run finished/);
     expect(Array.from(readChannel(again, rec.runId, 'x'))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    again.close();
+  });
+
+  it('an owner on another host counts as gone only when its heartbeat is stale', () => {
+    const path = join(tempDir(), 'shared.db');
+    const db = openDatabase(path);
+    const fresh = new RunRecorder(db, newRun(['x']));
+    const stale = new RunRecorder(db, newRun(['x']));
+    const setOwner = db.prepare(`UPDATE runs SET owner_host = 'another-host.example', owner_pid = 1, heartbeat_at = ? WHERE id = ?`);
+    setOwner.run(new Date().toISOString(), fresh.runId);
+    setOwner.run(new Date(Date.now() - 10 * 60_000).toISOString(), stale.runId);
+    db.close();
+    const again = openDatabase(path);
+    expect(getRun(again, fresh.runId).status).toBe('running');
+    expect(getRun(again, stale.runId).status).toBe('interrupted');
     again.close();
   });
 

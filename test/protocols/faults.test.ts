@@ -47,7 +47,7 @@ describe('injected faults: the run fails with a clear reason and the outputs go 
   it('a device that shorts: reads at the current limit stop the run and are left out of the card', async () => {
     const { r, sim, run } = await runWith({ instrument: 'keithley2450', kind: 'short', atTrain: 4 });
     expect(r.outcome.status).toBe('failed');
-    expect(r.outcome.reason).toMatch(/cycle 2 LTD: read 0 \(.* A at 0\.1 V\) reached the current limit 0\.001 A — the device may have shorted/);
+    expect(r.outcome.reason).toMatch(/cycle 2 LTD: read 0: .* A at 0\.1 V reached the current limit 0\.001 A — the device may have shorted/);
     expect(sim.smu.isOutputOn).toBe(false);
     expect(sim.smu.sourceLevelV).toBe(0);
     expect(run!.samples).toBe(4 * 101); // the limited train is stored too: raw data is never dropped

@@ -4,6 +4,7 @@ import { cardKey } from '../../analysis/card.ts';
 import { nlLabelFromA } from '../../analysis/exp-model.ts';
 import type { Metric } from '../../analysis/metric.ts';
 import { NeuroProbeApp } from '../../app/service.ts';
+import { readChannel } from '../../db/reader.ts';
 import { simulatedDeviceReference } from '../../app/sim-reference.ts';
 import { ScpiError } from '../../drivers/scpi/command-tree.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
@@ -180,7 +181,7 @@ describe('LTP/LTD on the simulated bench, end to end', () => {
     }
   });
 
-  it('a refused connection fails before the run starts, naming the resource', async () => {
+  it('a refused connection fails before the run starts, naming the resource, and the attempt is stored', async () => {
     const app = openApp();
     const station = parseStation(
       {
@@ -192,9 +193,12 @@ describe('LTP/LTD on the simulated bench, end to end', () => {
       'test',
     );
     const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: {}, station, device: 'D7' });
-    expect(r.runId).toBeNull();
     expect(r.outcome.status).toBe('failed');
-    expect(r.outcome.reason).toMatch(/TCPIP0::127.0.0.1::1::SOCKET: connection refused/);
+    expect(r.outcome.reason).toMatch(/^did not start: TCPIP0::127.0.0.1::1::SOCKET: connection refused/);
+    const stored = app.run(r.runId);
+    expect(stored.status).toBe('failed');
+    expect(stored.endReason).toMatch(/did not start: .*connection refused/);
+    expect(stored.samples).toBe(0);
   });
 });
 
@@ -310,19 +314,24 @@ describe('checkpoints and resume', () => {
     expect(resumed.outcome.reason).toMatch(/resumed from checkpoint/);
     const run = app.run(id);
     expect(run.status).toBe('completed');
-    expect(run.samples).toBe(5 * 101 + 3 * 202); // nothing measured is dropped: cycle 3's first LTP stays stored
+    expect(run.samples).toBe(5 * 202); // exactly five cycles: the re-measured LTP train of cycle 3 replaced the first one
+    // …which is kept aside, not lost: its 101 reads per channel moved to superseded_chunks.
+    const superseded = app.db.prepare('SELECT SUM(s.n) AS n FROM superseded_chunks s JOIN channels c ON c.id = s.channel_id WHERE c.run_id = ? AND c.name = ?').get(id, 'i_read_A') as { n: number };
+    expect(superseded.n).toBe(101);
+    const cycles = Array.from(readChannel(app.db, id, 'cycle'));
+    for (let c = 1; c <= 5; c++) expect(cycles.filter((x) => x === c).length).toBe(202);
     const card = app.card(id);
     expect(card.metrics.find((m) => m.id === 'states.pulses')!.conditions.cycles).toBe(5);
     expect(value(card.metrics, 'nl.lsq3:ltp')).toBeCloseTo(nlLabelFromA(0.5), 0);
     await expect(app.resumeRun(id)).rejects.toThrow(/run \d+ is completed; only interrupted, aborted or failed runs can be resumed/);
   });
 
-  it('a run that stopped before its first checkpoint cannot be resumed', async () => {
+  it('a run aborted in its first cycle resumes from the start', async () => {
     const app = openApp();
     const controller = new AbortController();
     const r = await app.runProtocol({
       protocolId: 'ltp-ltd',
-      params: {},
+      params: { cycles: 2 },
       station: simulatedStation(),
       device: 'R2',
       signal: controller.signal,
@@ -330,7 +339,12 @@ describe('checkpoints and resume', () => {
         if (e.type === 'progress') controller.abort();
       },
     });
-    await expect(app.resumeRun(r.runId!)).rejects.toThrow(/has no checkpoint/);
+    expect(r.outcome.status).toBe('aborted');
+    expect(app.run(r.runId).samples).toBe(101);
+    const resumed = await app.resumeRun(r.runId);
+    expect(resumed.outcome.status).toBe('completed');
+    expect(app.run(r.runId).samples).toBe(2 * 202);
+    expect(value(app.card(r.runId).metrics, 'dr.ratio:ltp')).toBeGreaterThan(5);
   });
 });
 

@@ -12,7 +12,7 @@
 // optional retention relaxation lets part of each programmed change decay away.
 
 import { xOfY, yNu } from '../../../analysis/exp-model.ts';
-import { Rng } from '../rng.ts';
+import { Rng, RngStateSchema } from '../rng.ts';
 import { z } from 'zod';
 
 export const MemristorParamsSchema = z.object({
@@ -38,6 +38,18 @@ export const MemristorParamsSchema = z.object({
   retentionBeta: z.number().gt(0).max(1).default(0.5).describe('stretching exponent β of the relaxation'),
 });
 export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
+
+export const MemristorStateSchema = z.strictObject({
+  g: z.number(),
+  broken: z.boolean(),
+  cycles: z.number().int().min(0),
+  lastDirection: z.enum(['up', 'down']).nullable(),
+  volatile: z.tuple([z.number(), z.number()]),
+  settled: z.number(),
+  sinceProgrammingS: z.number().min(0),
+  rng: RngStateSchema,
+});
+export type MemristorState = z.infer<typeof MemristorStateSchema>;
 
 export class Memristor {
   readonly params: MemristorParams;
@@ -122,11 +134,17 @@ export class Memristor {
     const noise = p.c2cStepSigma > 0 ? 1 + p.c2cStepSigma * this.rng.normal() : 1;
     const dx = (overdrive * (dtS / p.widthNominalS) * Math.max(0, noise)) / p.pulsesToSpan;
     const span = this.gMaxEffective - p.gMinS;
-    const gn = (this.g - p.gMinS) / span;
     const nu = 1 / (up ? p.aLtp : p.aLtd);
-    const x = xOfY(gn, nu);
-    const xNew = up ? Math.min(1, x + dx) : Math.max(0, x - dx);
-    this.g = p.gMinS + span * yNu(xNew, nu);
+    // A fully worn device (window closed to below a part in 10⁹) sits at Gmin: no curve left to move along.
+    if (!(span > 1e-9 * p.gMinS)) {
+      this.g = p.gMinS;
+    } else {
+      const gn = Math.min(1, Math.max(0, (this.g - p.gMinS) / span));
+      const x = xOfY(gn, nu);
+      const xNew = up ? Math.min(1, x + dx) : Math.max(0, x - dx);
+      const next = p.gMinS + span * yNu(xNew, nu);
+      this.g = Number.isFinite(next) ? next : this.g;
+    }
     // The part of this change that will not relax is added to where the device settles.
     this.settled += (1 - p.retentionFraction) * (this.g - before);
     this.sinceProgrammingS = 0;
@@ -142,6 +160,33 @@ export class Memristor {
         this.volatile[k] += p.volatileStepS[k] * (dtS / p.widthNominalS);
       }
     }
+  }
+
+  /** Everything that evolves (for checkpoints: a resumed simulated run continues this device exactly). */
+  snapshot(): MemristorState {
+    return {
+      g: this.g,
+      broken: this.broken,
+      cycles: this.cycles,
+      lastDirection: this.lastDirection,
+      volatile: [this.volatile[0], this.volatile[1]],
+      settled: this.settled,
+      sinceProgrammingS: this.sinceProgrammingS,
+      rng: this.rng.snapshot(),
+    };
+  }
+
+  restore(s: MemristorState): void {
+    const st = MemristorStateSchema.parse(s);
+    this.g = st.g;
+    this.broken = st.broken;
+    this.cycles = st.cycles;
+    this.lastDirection = st.lastDirection;
+    this.volatile[0] = st.volatile[0];
+    this.volatile[1] = st.volatile[1];
+    this.settled = st.settled;
+    this.sinceProgrammingS = st.sinceProgrammingS;
+    this.rng.restore(st.rng);
   }
 
   /** Current at a (sub-threshold or not) voltage, with read noise. Ohmic. */
