@@ -654,11 +654,20 @@ export class SimKeithley2450 extends ScpiInstrument {
     this.levelV = 0;
   }
 
+  // The state getters first bring a paced trigger model up to the present, as a message would.
   get isOutputOn(): boolean {
+    this.catchUp();
     return this.output;
   }
 
   get sourceLevelV(): number {
+    this.catchUp();
     return this.levelV;
+  }
+
+  /** Whether a trigger model is still playing (pulses still being applied). */
+  get isTriggerRunning(): boolean {
+    this.catchUp();
+    return this.triggerState === 'RUNNING';
   }
 }
