@@ -51,7 +51,7 @@ export function renderCardMarkdown(card: BenchmarkCard): string {
   const out = [
     `# Benchmark card: ${card.device}`,
     '',
-    `Protocol **${card.protocol.id} v${card.protocol.version}**, run ${card.runIds.join(', ')} (${card.runStatus}); analysis ${card.analysisVersion}; definitions in NeuroProbe's metrics.md.`,
+    `Protocol **${card.protocol.id} v${card.protocol.version}**, run ${card.runIds.join(', ')} (${card.runStatus}); analysis ${card.analysisVersion}; definitions in NeuroProbe's docs/metrics.md (version 1).`,
     '',
     `**Source:** ${sourceLabel(card.source)}`,
     '',

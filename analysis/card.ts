@@ -60,7 +60,7 @@ export function renderCardText(card: BenchmarkCard): string {
   const lines: string[] = [];
   lines.push(`Benchmark card — device ${card.device}, ${card.protocol.id} v${card.protocol.version}, run ${card.runIds.join(', ')} (${card.runStatus})`);
   lines.push(`source: ${sourceLabel(card.source)}`);
-  lines.push(`analysis ${card.analysisVersion}; definitions: shared/reference/metrics.md`);
+  lines.push(`analysis ${card.analysisVersion}; definitions: NeuroProbe docs/metrics.md (version 1)`);
   const cond = Object.entries(card.conditions)
     .filter(([, v]) => v !== null)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`);

@@ -13,7 +13,7 @@ export interface FitQuality {
 }
 
 interface MetricBase {
-  /** Definition id from shared/reference/metrics.md, e.g. `nl.lsq3`. */
+  /** Definition id from docs/metrics.md, e.g. `nl.lsq3`. */
   id: string;
   /** Which quantity this is when one definition yields several, e.g. `ltp`, `ltd`. */
   qualifier?: string;

@@ -4,6 +4,7 @@ import { yNu } from '../../analysis/exp-model.ts';
 import { analyseLtpLtd, endWindow, type LtpLtdCycle } from '../../analysis/ltp-ltd.ts';
 import type { Metric } from '../../analysis/metric.ts';
 import { Rng } from '../../drivers/sim/rng.ts';
+import { NEEDS_REFERENCE_DATA, hasReferenceData, referenceFile } from '../helpers/reference-data.ts';
 
 function get(ms: Metric[], id: string, qualifier?: string, convention?: string): Metric {
   const m = ms.find((x) => x.id === id && x.qualifier === qualifier && (convention === undefined || x.convention === convention));
@@ -105,15 +106,14 @@ describe('metric records', () => {
   });
 });
 
-describe('real data: Gong et al. HfO2 ReRAM (aihwkit example)', () => {
-  const rows = readFileSync(new URL('../../../shared/data/gong_et_al.csv', import.meta.url), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => l.split(',').map(Number));
-  const ltp = rows.map((r) => r[0]);
-  const ltd = rows.map((r) => r[1]);
-
+describe.runIf(hasReferenceData)(`real data: Gong et al. HfO2 ReRAM (aihwkit example) ${NEEDS_REFERENCE_DATA}`, () => {
   it('is analysed without error, with fit quality reported and DR missing for signed weights', () => {
+    const rows = readFileSync(referenceFile('gong_et_al.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
+    const ltp = rows.map((r) => r[0]);
+    const ltd = rows.map((r) => r[1]);
     expect(rows.length).toBe(1000);
     const ms = analyseLtpLtd({ cycles: [{ ltp, ltd }], unit: 'a.u.', conditions: { source: 'gong_et_al.csv' } });
     for (const qualifier of ['ltp', 'ltd']) {

@@ -10,9 +10,16 @@ import { readMetrics } from '../../db/reader.ts';
 import { simulatedStation } from '../../protocols/station.ts';
 import { Rng } from '../../drivers/sim/rng.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { NEEDS_REFERENCE_DATA, hasReferenceData, referenceFile } from '../helpers/reference-data.ts';
+import { syntheticLtpLtdCsv } from '../helpers/synthetic.ts';
 
-const GONG = new URL('../../../shared/data/gong_et_al.csv', import.meta.url).pathname;
 const tempDir = useTempDir();
+/** A synthetic one-cycle LTP/LTD file (nearly linear potentiation, strongly nonlinear depression). */
+function rampFile(): string {
+  const file = join(tempDir(), 'ramp.csv');
+  writeFileSync(file, syntheticLtpLtdCsv(20, -0.3, 100, 3));
+  return file;
+}
 const apps: NeuroProbeApp[] = [];
 afterEach(() => {
   while (apps.length) apps.pop()!.close();
@@ -28,10 +35,10 @@ function get(ms: Metric[], key: string): Metric {
   return m;
 }
 
-describe('importing external data', () => {
+describe.runIf(hasReferenceData)(`importing real data ${NEEDS_REFERENCE_DATA}`, () => {
   it('imports the Gong et al. CSV as a run with the file name and hash, and cards it', () => {
     const app = openApp();
-    const { runId, card } = app.importCsv(GONG, { as: 'ltp-ltd' });
+    const { runId, card } = app.importCsv(referenceFile('gong_et_al.csv'), { as: 'ltp-ltd' });
     const run = app.run(runId);
     expect(run.protocolId).toBe('imported');
     expect(run.params.sourceFile).toBe('gong_et_al.csv');
@@ -45,7 +52,9 @@ describe('importing external data', () => {
     // Re-analysis from the stored samples gives the same card.
     expect(app.recomputeCard(runId).metrics).toEqual(card.metrics);
   });
+});
 
+describe('importing external data', () => {
   it('round trip: import → card → export-model → the soft-bounds device reproduces the fitted curve', () => {
     const app = openApp();
     // A clean saturating device as long-format CSV (cycle, phase, pulse, conductance).
@@ -123,7 +132,7 @@ describe('importing external data', () => {
     writeFileSync(ragged, '1,2\n3\n');
     expect(() => app.importCsv(ragged, { as: 'ltp-ltd' })).toThrow(/ragged\.csv line 2: 1 columns, expected 2/);
     expect(() => app.importCsv(ragged, { as: 'spectra' })).toThrow(/--as "spectra" is not one of ltp-ltd, stdp/);
-    expect(() => app.importCsv(GONG, { as: 'ltp-ltd', columns: 'ltp,bogus' })).toThrow(/unknown column role "bogus"/);
+    expect(() => app.importCsv(rampFile(), { as: 'ltp-ltd', columns: 'ltp,bogus' })).toThrow(/unknown column role "bogus"/);
     expect(app.runs()).toEqual([]);
   });
 });
@@ -144,7 +153,7 @@ describe('re-analysis, cards, comparison', () => {
   it('renders Markdown and self-contained HTML with the figures, and compares with Table 3', async () => {
     const app = openApp();
     const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2 }, station: simulatedStation(), device: 'D1' });
-    const g = app.importCsv(GONG, { as: 'ltp-ltd' });
+    const g = app.importCsv(rampFile(), { as: 'ltp-ltd' });
     const md = app.cardMarkdown(r.runId!);
     expect(md).toMatch(/^# Benchmark card: D1/);
     expect(md).toMatch(/\| `nl\.lsq3:ltp` \| 2\.\d+ ± /);
@@ -158,7 +167,7 @@ describe('re-analysis, cards, comparison', () => {
     expect(html).toMatch(/nl\.lsq3 fit \(label 2\.\d\d\)/);
     const cmp = app.compare([r.runId!, g.runId], true);
     expect(cmp).toMatch(/\| D1 \| 2\.\d+\/-3\.\d+ \| \d+\.\d+ \(LTP\) \d+\.\d+ \(LTD\) \|/);
-    expect(cmp).toMatch(/\| gong_et_al \| 0\.\d+\/-3\.\d+ \| – \|/);
+    expect(cmp).toMatch(/\| ramp \| 0\.\d+\/-3\.\d+ \| \d+\.\d+ \(LTP\) \d+\.\d+ \(LTD\) \| – \| – \| NeuroProbe run 2 \(imported\) \|/);
     expect(cmp).toMatch(/\| Ferroelectric CIPS \| 0\.7\/4\.9 \| 24\.2 \| > 10\^4 \|/);
     expect(cmp).toMatch(/not directly comparable/);
   });
@@ -169,7 +178,7 @@ describe('card exchange format', () => {
     const { parseCard, cardJsonSchema } = await import('../../analysis/card-schema.ts');
     const app = openApp();
     const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2 }, station: simulatedStation(), device: 'D1' });
-    const g = app.importCsv(GONG, { as: 'ltp-ltd' });
+    const g = app.importCsv(rampFile(), { as: 'ltp-ltd' });
     for (const id of [r.runId!, g.runId]) {
       const json = JSON.parse(JSON.stringify(app.card(id)));
       expect(parseCard(json, `card ${id}`)).toEqual(json);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NeuroProbeApp } from '../../app/service.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { syntheticLtpLtdCsv } from '../helpers/synthetic.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/neuroprobe.mjs', import.meta.url));
 const tempDir = useTempDir();
@@ -146,10 +147,11 @@ describe('neuroprobe command', () => {
 describe('neuroprobe analysis commands', () => {
   it('import, analyze, card, compare and export-model work from the command line', async () => {
     const dir = tempDir();
-    const GONG = fileURLToPath(new URL('../../../shared/data/gong_et_al.csv', import.meta.url));
-    const imp = await cli(['import', GONG, '--as', 'ltp-ltd', '--db', 'a.db'], dir);
+    // A nearly linear device (NL label below 1), so it fails the pass criterion below.
+    writeFileSync(join(dir, 'lab_ramp.csv'), syntheticLtpLtdCsv(20, -0.3, 100, 3));
+    const imp = await cli(['import', 'lab_ramp.csv', '--as', 'ltp-ltd', '--db', 'a.db'], dir);
     expect(imp.code).toBe(0);
-    expect(imp.stdout).toMatch(/device gong_et_al, imported v1\.0\.0, run 1/);
+    expect(imp.stdout).toMatch(/device lab_ramp, imported v1\.0\.0, run 1/);
     await cli(['run', 'ltp-ltd', '--set', 'cycles=3', '--db', 'a.db', '--device', 'W1-D4', '--sim-device', '4'], dir);
     const re = await cli(['analyze', '2', '--set', 'skipCycles=1', '--db', 'a.db', '--json'], dir);
     expect(re.code).toBe(0);
