@@ -24,14 +24,20 @@ export interface CardFigure {
 }
 
 function valueCell(m: Metric): string {
-  if (m.status === 'missing') return `*missing: ${m.reason}*`;
+  if (m.status === 'missing') return `missing: ${m.reason}`;
   const unit = m.unit === '1' ? '' : ` ${m.unit}`;
   const err = m.stderr !== undefined ? ` ± ${formatNumber(m.stderr, 2)}` : '';
   return `${formatNumber(m.value)}${err}${unit}`;
 }
 
-function esc(s: string): string {
-  return s.replace(/\|/g, '\\|');
+/** Text shown literally in Markdown: no HTML, no emphasis, links or table breaks from names and reasons. */
+export function esc(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
+    .replace(/[\r\n]+/g, ' ');
 }
 
 function conditionsText(card: BenchmarkCard): string {
@@ -49,20 +55,20 @@ export function table3Markdown(rows: Table3Row[]): string {
 
 export function renderCardMarkdown(card: BenchmarkCard): string {
   const out = [
-    `# Benchmark card: ${card.device}`,
+    `# Benchmark card: ${esc(card.device)}`,
     '',
     `Protocol **${card.protocol.id} v${card.protocol.version}**, run ${card.runIds.join(', ')} (${card.runStatus}); analysis ${card.analysisVersion}; definitions in NeuroProbe's docs/metrics.md (version 1).`,
     '',
     `**Source:** ${sourceLabel(card.source)}`,
     '',
-    `**Conditions:** ${conditionsText(card) || 'none recorded'}`,
+    `**Conditions:** ${esc(conditionsText(card)) || 'none recorded'}`,
     '',
     '| metric | value | convention | fit quality | method |',
     '|---|---|---|---|---|',
   ];
   for (const m of card.metrics) {
     const q = m.status === 'value' && m.quality ? [m.quality.nrmse !== undefined ? `nRMSE ${formatNumber(100 * m.quality.nrmse, 2)} %` : '', m.quality.aic !== undefined ? `AIC ${formatNumber(m.quality.aic, 4)}` : ''].filter(Boolean).join(', ') : '';
-    out.push(`| \`${cardKey(m)}\` | ${esc(valueCell(m))} | ${m.convention ?? ''} | ${q} | ${esc(m.method)} |`);
+    out.push(`| \`${cardKey(m)}\` | ${m.status === 'missing' ? `*${esc(valueCell(m))}*` : esc(valueCell(m))} | ${esc(m.convention ?? '')} | ${q} | ${esc(m.method)} |`);
   }
   out.push('', '## Table 3 row', '', table3Markdown([table3Row(card)]));
   return out.join('\n') + '\n';
@@ -74,7 +80,7 @@ function escHtml(s: string): string {
 
 export function renderCardHtml(card: BenchmarkCard, figures: CardFigure[], plotlySource: string): string {
   const rows = card.metrics
-    .map((m) => `<tr class="${m.status}"><td><code>${escHtml(cardKey(m))}</code></td><td>${escHtml(valueCell(m).replace(/\*/g, ''))}</td><td>${escHtml(m.convention ?? '')}</td><td>${escHtml(m.method)}</td></tr>`)
+    .map((m) => `<tr class="${m.status}"><td><code>${escHtml(cardKey(m))}</code></td><td>${escHtml(valueCell(m))}</td><td>${escHtml(m.convention ?? '')}</td><td>${escHtml(m.method)}</td></tr>`)
     .join('\n');
   const t3 = table3Row(card);
   const figDivs = figures.map((_, i) => `<div id="fig${i}" class="fig"></div>`).join('\n');

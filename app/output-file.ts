@@ -93,3 +93,23 @@ export function writeOutputFile(path: string, parts: Iterable<string | Uint8Arra
     throw new OutputError(`cannot write ${path}: ${why} (nothing was written)`);
   }
 }
+
+/**
+ * Like writeOutputFile, for writers that need a path of their own (HDF5): `write` fills a
+ * temporary file in the same folder, which is renamed into place when it succeeds.
+ */
+export async function writeOutputFileVia(path: string, write: (tmpPath: string) => Promise<void>, opts: OutputOptions = {}): Promise<void> {
+  checkOutputPath(path, opts);
+  const target = canonical(path);
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
+  try {
+    if (!existsSync(dirname(target))) throw Object.assign(new Error('no folder'), { code: 'ENOENT' });
+    await write(tmp);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'ENOENT' ? 'its folder does not exist' : err.message;
+    throw new OutputError(`cannot write ${path}: ${why} (nothing was written)`);
+  }
+}

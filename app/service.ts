@@ -10,7 +10,9 @@ import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import { type ImportOptions, importCsv } from './import/import-run.ts';
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
-import { type ExportFormat, exportRunCsv, exportRunJson } from '../db/export.ts';
+import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
+import { exportRunHdf5 } from '../db/export-hdf5.ts';
+import { type OutputOptions, writeOutputFile, writeOutputFileVia } from './output-file.ts';
 import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readChannel, readMetrics } from '../db/reader.ts';
 import { type XY, decimateMinMax } from '../analysis/decimate.ts';
 import { RunRecorder } from '../db/recorder.ts';
@@ -229,8 +231,23 @@ export class NeuroProbeApp {
     return decimateMinMax(x, y, maxPoints);
   }
 
-  exportRun(runId: number, format: ExportFormat): string {
-    return format === 'csv' ? exportRunCsv(this.db, runId) : exportRunJson(this.db, runId);
+  /** A whole text export as one string (small runs; use exportRunParts or exportRunToFile for large ones). */
+  exportRun(runId: number, format: TextExportFormat): string {
+    return exportRunText(this.db, runId, format);
+  }
+
+  /** A text export as a stream of pieces, in constant memory. */
+  exportRunParts(runId: number, format: TextExportFormat): Iterable<string> {
+    getRun(this.db, runId); // fail before the first piece for an unknown run
+    return exportRunParts(this.db, runId, format);
+  }
+
+  /** Writes an export to a file safely (never over the database, --force to replace, whole or not at all). */
+  async exportRunToFile(runId: number, format: ExportFormat, path: string, opts: OutputOptions = {}): Promise<void> {
+    getRun(this.db, runId);
+    const protect = [...(opts.protect ?? []), this.dbPath];
+    if (format === 'hdf5') await writeOutputFileVia(path, (tmp) => exportRunHdf5(this.db, runId, tmp), { ...opts, protect });
+    else writeOutputFile(path, exportRunParts(this.db, runId, format), { ...opts, protect });
   }
 
   close(): void {

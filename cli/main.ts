@@ -10,6 +10,7 @@ import { describeParams, parseAssignments } from '../protocols/params.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
 import { type RunEvent, abortActiveRuns, prepareParams } from '../protocols/runner.ts';
 import { writeOutputFile } from '../app/output-file.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../db/export.ts';
 import { safeOffStation } from '../protocols/safe-off.ts';
 import { limitsFor, loadStationFile, simulatedStation } from '../protocols/station.ts';
 import { runDemo } from './demo.ts';
@@ -20,6 +21,7 @@ import { serveSimulatedBench } from './sim.ts';
 import { FaultSchema } from '../drivers/sim/faults.ts';
 import { ProgressLine } from './progress.ts';
 import { formatRunsTable } from './tables.ts';
+import { terminalSafe } from './terminal.ts';
 
 const DEFAULT_DB = 'neuroprobe.db';
 
@@ -66,6 +68,13 @@ function writeOutput(text: string, out: string | undefined, o: { db: string; for
 }
 
 const FORCE_HELP = 'replace an existing output file (never a database)';
+
+/** Writes pieces to a stream, waiting when its buffer is full (constant memory for any size). */
+async function writeStreamed(stream: NodeJS.WritableStream, parts: Iterable<string>): Promise<void> {
+  for (const part of parts) {
+    if (!stream.write(part)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+  }
+}
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -122,8 +131,8 @@ export function buildProgram(): Command {
         };
         const r = await app.runProtocol({ protocolId, params, station, device: o.device, onEvent, handleSignals: true });
         progress.end();
-        process.stderr.write(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}; stored in ${o.db}\n`);
-        if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
+        process.stderr.write(terminalSafe(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}; stored in ${o.db}`) + '\n');
+        if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : terminalSafe(renderCardText(r.card))) + '\n');
         if (r.outcome.status !== 'completed') process.exitCode = r.outcome.status === 'aborted' ? 130 : 1;
       } finally {
         app.close();
@@ -151,8 +160,8 @@ export function buildProgram(): Command {
           },
         });
         progress.end();
-        process.stderr.write(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}\n`);
-        if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
+        process.stderr.write(terminalSafe(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}`) + '\n');
+        if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : terminalSafe(renderCardText(r.card))) + '\n');
         if (r.outcome.status !== 'completed') process.exitCode = r.outcome.status === 'aborted' ? 130 : 1;
       } finally {
         app.close();
@@ -165,7 +174,7 @@ export function buildProgram(): Command {
     .option('--db <file>', 'database file', DEFAULT_DB)
     .action(async (o: { db: string }) => {
       await withApp(o.db, true, async (app) => {
-        process.stdout.write(formatRunsTable(app.runs()) + '\n');
+        process.stdout.write(terminalSafe(formatRunsTable(app.runs())) + '\n');
       });
     });
 
@@ -180,22 +189,28 @@ export function buildProgram(): Command {
       const id = parseRunId(runArg);
       await withApp(o.db, true, async (app) => {
         const card = o.recompute ? app.recomputeCard(id) : app.card(id);
-        process.stdout.write((o.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
+        process.stdout.write((o.json ? JSON.stringify(card, null, 2) : terminalSafe(renderCardText(card))) + '\n');
       });
     });
 
   program
     .command('export')
-    .description('export a run as CSV (one column per channel) or JSON (everything)')
+    .description('export a run: CSV (one column per channel), JSON (one document), JSON Lines (one record per line) or HDF5 (h5py, MATLAB); streamed, any size')
     .argument('<run>', 'run id')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
-    .option('--out <file>', 'write to a file instead of standard output')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .option('--out <file>', 'write to a file instead of standard output (required for hdf5)')
     .option('--force', FORCE_HELP)
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArg: string, o: { format: 'csv' | 'json'; out?: string; force?: boolean; db: string }) => {
+    .action(async (runArg: string, o: { format: ExportFormat; out?: string; force?: boolean; db: string }) => {
       const id = parseRunId(runArg);
+      if (o.format === 'hdf5' && !o.out) throw new UsageError('--format hdf5 writes a binary file: give --out <file.h5>');
       await withApp(o.db, true, async (app) => {
-        writeOutput(app.exportRun(id, o.format), o.out, o);
+        if (o.out) {
+          await app.exportRunToFile(id, o.format, o.out, { force: o.force, protect: [o.db] });
+          process.stderr.write(`wrote ${o.out}\n`);
+        } else if (o.format !== 'hdf5') {
+          await writeStreamed(process.stdout, app.exportRunParts(id, o.format));
+        }
       });
     });
 
@@ -242,8 +257,8 @@ export function buildProgram(): Command {
             }),
           ),
         });
-        process.stderr.write(`imported ${file} as run ${r.runId} (${o.as}) into ${o.db}\n`);
-        process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : renderCardText(r.card)) + '\n');
+        process.stderr.write(terminalSafe(`imported ${file} as run ${r.runId} (${o.as}) into ${o.db}`) + '\n');
+        process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : terminalSafe(renderCardText(r.card))) + '\n');
       });
     });
 
@@ -265,7 +280,7 @@ export function buildProgram(): Command {
       await withApp(o.db, true, async (app) => {
         const card = app.analyze(id, options);
         process.stderr.write(`run ${id} re-analysed (analysis ${card.analysisVersion}); metrics stored\n`);
-        process.stdout.write((o.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
+        process.stdout.write((o.json ? JSON.stringify(card, null, 2) : terminalSafe(renderCardText(card))) + '\n');
       });
     });
 
@@ -290,7 +305,8 @@ export function buildProgram(): Command {
           }
           return;
         }
-        writeOutput(ids.map(render).join(o.format === 'json' ? '' : '\n'), o.out, o);
+        const text = ids.map(render).join(o.format === 'json' ? '' : '\n');
+        writeOutput(o.out || o.format === 'html' ? text : terminalSafe(text), o.out, o);
       });
     });
 
@@ -306,7 +322,7 @@ export function buildProgram(): Command {
       const ids = runArgs.map(parseRunId);
       const minimums = o.pass === undefined ? undefined : parseMinimums(o.pass);
       await withApp(o.db, true, async (app) => {
-        process.stdout.write(app.compare(ids, Boolean(o.withReference), minimums, Boolean(o.poolSources)));
+        process.stdout.write(terminalSafe(app.compare(ids, Boolean(o.withReference), minimums, Boolean(o.poolSources))));
       });
     });
 
@@ -410,7 +426,7 @@ async function main(): Promise<void> {
       return;
     }
     const err = e as Error;
-    if (!outputClosed) process.stderr.write(`neuroprobe: ${err.message}\n`);
+    if (!outputClosed) process.stderr.write(`neuroprobe: ${terminalSafe(err.message)}\n`);
     if (process.env.NEUROPROBE_DEBUG) process.stderr.write(`${err.stack}\n`);
     process.exitCode = e instanceof UsageError || ['ParamError', 'SafetyError', 'StationError', 'ResourceError', 'ImportError', 'ResumeError', 'OutputError'].includes(err.name) ? 2 : 1;
   }

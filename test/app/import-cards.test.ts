@@ -168,7 +168,7 @@ describe('re-analysis, cards, comparison', () => {
     const cmp = app.compare([r.runId!, g.runId], true);
     expect(cmp).toMatch(/\| D1 \| 2\.\d+\/-3\.\d+ \| \d+\.\d+ \(LTP\) \d+\.\d+ \(LTD\) \|/);
     expect(cmp).toMatch(/\| ramp \| 0\.\d+\/-3\.\d+ \| \d+\.\d+ \(LTP\) \d+\.\d+ \(LTD\) \| – \| – \| NeuroProbe run 2 \(imported\) \|/);
-    expect(cmp).toMatch(/\| Ferroelectric CIPS \| 0\.7\/4\.9 \| 24\.2 \| > 10\^4 \|/);
+    expect(cmp).toMatch(/\| Ferroelectric CIPS \| 0\.7\/4\.9 \| 24\.2 \| &gt; 10\^4 \|/);
     expect(cmp).toMatch(/not directly comparable/);
   });
 });

@@ -139,7 +139,7 @@ describe('a live run is never disturbed', () => {
         simulation: { seed: 2, realTimeFactor: 20 },
       }),
     );
-    const child = spawnCli(['run', 'ltp-ltd', '--station', station, '--set', 'cycles=15', '--db', 'live.db'], dir);
+    const child = spawnCli(['run', 'ltp-ltd', '--station', station, '--set', 'cycles=60', '--db', 'live.db'], dir); // about 12 s of wall-clock time
     await waitFor(child, 'stderr', /running ltp-ltd/);
     const runs = await cli(['runs', '--db', 'live.db'], dir);
     expect(runs.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.0\.0\s+running\s+simulated/m);
@@ -196,7 +196,7 @@ describe('outputs never clobber inputs', () => {
     expect(readFileSync(join(dir, 'notes.csv'), 'utf8')).toBe('my notes\n');
     const forced = await cli(['export', '1', '--format', 'csv', '--out', 'notes.csv', '--db', 'X.db', '--force'], dir);
     expect(forced.code).toBe(0);
-    expect(readFileSync(join(dir, 'notes.csv'), 'utf8')).toMatch(/^# NeuroProbe run 1/);
+    expect(readFileSync(join(dir, 'notes.csv'), 'utf8')).toMatch(/^"# NeuroProbe run 1/);
     const noFolder = await cli(['export', '1', '--format', 'csv', '--out', 'nowhere/x.csv', '--db', 'X.db'], dir);
     expect(noFolder.code).toBe(2);
     expect(noFolder.stderr).toMatch(/cannot write nowhere\/x\.csv: its folder does not exist \(nothing was written\)/);
