@@ -1,10 +1,11 @@
 // Nonlinear least squares for the metric fits (STDP windows, PPF decays, retention):
-// Levenberg–Marquardt from ml-levenberg-marquardt, started from several initial
+// Levenberg–Marquardt (analysis/lm.ts), started from several initial
 // guesses (best SSE wins), on y scaled to order 1 so the library's absolute tolerances
 // and finite-difference steps suit any unit. Standard errors come from the Gauss–Newton
 // covariance s²·(JᵀJ)⁻¹ at the optimum; AIC is the least-squares form m·ln(SSE/m) + 2k.
 
-import { levenbergMarquardt } from 'ml-levenberg-marquardt';
+import { levenbergMarquardt } from './lm.ts';
+import { maxAbs, maxOf, minOf } from './stats.ts';
 import { Matrix, pseudoInverse } from 'ml-matrix';
 import type { FitOutcome } from './nonlinearity.ts';
 
@@ -48,24 +49,14 @@ export function fitCurve(xIn: readonly number[], yIn: readonly number[], model: 
   if (pairs.length < k + 2) return { ok: false, reason: `too few finite points (${pairs.length}; the ${model.name} fit needs at least ${k + 2})` };
   const x = pairs.map((p) => p[0]);
   const yRaw = pairs.map((p) => p[1]);
-  const scale = Math.max(...yRaw.map(Math.abs));
+  const scale = maxAbs(yRaw);
   if (!(scale > 0)) return { ok: false, reason: 'all responses are zero' };
   const y = yRaw.map((v) => v / scale);
 
   let best: { p: number[]; sse: number } | null = null;
   for (const start of model.starts) {
     try {
-      const r = levenbergMarquardt({ x, y }, model.f, {
-        initialValues: start,
-        minValues: model.min,
-        maxValues: model.max,
-        maxIterations: 500,
-        errorTolerance: 1e-14,
-        improvementThreshold: 1e-6,
-        centralDifference: true,
-        gradientDifference: start.map((v) => Math.max(Math.abs(v), 1e-3) * 1e-6),
-        damping: 1e-2,
-      });
+      const r = levenbergMarquardt({ x, y }, model.f, { initialValues: start, minValues: model.min, maxValues: model.max, maxIterations: 300 });
       const p = r.parameterValues;
       if (!p.every(Number.isFinite)) continue;
       const sse = sseOf(model.f(p), x, y);
@@ -103,7 +94,7 @@ export function fitCurve(xIn: readonly number[], yIn: readonly number[], model: 
     values[name] = best!.p[j] * factor;
     stderr[name] = cov ? Math.sqrt(Math.max(0, cov.get(j, j))) * factor : NaN;
   });
-  const yRange = Math.max(...yRaw) - Math.min(...yRaw);
+  const yRange = maxOf(yRaw) - minOf(yRaw);
   const sseRaw = best.sse * scale * scale;
   return {
     ok: true,

@@ -9,7 +9,7 @@ import {
   maxDeviationFromLinear,
   mirrorLtd,
 } from './nonlinearity.ts';
-import { allFinite, mean, median, medianCurve, sampleStd } from './stats.ts';
+import { allFinite, maxOf, mean, median, medianCurve, minOf, sampleStd } from './stats.ts';
 
 export interface LtpLtdCycle {
   /** G_0 … G_n of the potentiation train (S or any conductance-like unit). */
@@ -63,8 +63,8 @@ function nonlinearityMetrics(input: LtpLtdInput, phase: Phase, fit: ExpFit | str
       };
       if (perCycle.length > 0) {
         extra.label_cycle_median = median(perCycle);
-        extra.label_cycle_min = Math.min(...perCycle);
-        extra.label_cycle_max = Math.max(...perCycle);
+        extra.label_cycle_min = minOf(perCycle);
+        extra.label_cycle_max = maxOf(perCycle);
       }
       const quality = { nrmse: fit.nrmse, points: fit.points };
       const signed = present({ ...base, stderr: fit.stderrLabel, extra, quality }, fit.nlLabel);

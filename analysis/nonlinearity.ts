@@ -4,6 +4,7 @@
 // (variable projection): exact for the linear part, no starting guess to get wrong.
 
 import { dyDnu, fillY, nlLabelFromNu, yNu } from './exp-model.ts';
+import { maxOf, minOf } from './stats.ts';
 import { minimize1d, symmetricLogGrid } from './minimize.ts';
 
 export const MIN_FIT_POINTS = 5;
@@ -41,8 +42,8 @@ function checkCurve(g: readonly number[]): string | null {
   for (let k = 0; k < g.length; k++) {
     if (!Number.isFinite(g[k])) return `read ${k} is not a finite number (${g[k]})`;
   }
-  const lo = Math.min(...g);
-  const hi = Math.max(...g);
+  const lo = minOf(g);
+  const hi = maxOf(g);
   if (!(hi > lo)) return 'conductance does not change along the ramp';
   return null;
 }
@@ -174,8 +175,8 @@ export function fitLsq3(g: readonly number[]): FitOutcome<ExpFit> {
 
 /** Min/max normalisation to [0, 1] (how most published labels were made). */
 export function normaliseMinMax(g: readonly number[]): number[] {
-  const lo = Math.min(...g);
-  const hi = Math.max(...g);
+  const lo = minOf(g);
+  const hi = maxOf(g);
   return g.map((v) => (v - lo) / (hi - lo));
 }
 

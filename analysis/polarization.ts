@@ -3,6 +3,7 @@
 // φ = ½·atan2(c, b); PR = I_max/I_min and d = (I_max − I_min)/(I_max + I_min).
 
 import { Matrix, pseudoInverse } from 'ml-matrix';
+import { maxOf, minOf } from './stats.ts';
 import { type Conditions, type Metric, missing, present } from './metric.ts';
 
 export interface PolarizationInput {
@@ -27,14 +28,14 @@ export interface PolarizationFit {
 
 /** Angular coverage of a set of angles on the 180°-periodic circle of a cos 2θ response. */
 function coversHalfTurn(anglesDeg: number[]): boolean {
-  const span = Math.max(...anglesDeg) - Math.min(...anglesDeg);
+  const span = maxOf(anglesDeg) - minOf(anglesDeg);
   return span >= 180 - 1e-9;
 }
 
 export function fitPolarization(angleDeg: number[], iph: number[]): PolarizationFit | string {
   const pts = angleDeg.map((a, i) => [a, iph[i]] as const).filter(([a, y]) => Number.isFinite(a) && Number.isFinite(y));
   if (pts.length < 4) return `too few angles (${pts.length}; need at least 4)`;
-  if (!coversHalfTurn(pts.map((p) => p[0]))) return `angles span less than 180° (${Math.min(...pts.map((p) => p[0]))}° to ${Math.max(...pts.map((p) => p[0]))}°)`;
+  if (!coversHalfTurn(pts.map((p) => p[0]))) return `angles span less than 180° (${minOf(pts.map((p) => p[0]))}° to ${maxOf(pts.map((p) => p[0]))}°)`;
   const X = new Matrix(pts.map(([a]) => [1, Math.cos((2 * a * Math.PI) / 180), Math.sin((2 * a * Math.PI) / 180)]));
   const y = Matrix.columnVector(pts.map((p) => p[1]));
   const xtxInv = pseudoInverse(X.transpose().mmul(X));
@@ -45,7 +46,7 @@ export function fitPolarization(angleDeg: number[], iph: number[]): Polarization
   const s2 = pts.length > 3 ? sse / (pts.length - 3) : 0;
   const r = Math.hypot(b, c);
   const ys = pts.map((p) => p[1]);
-  const range = Math.max(...ys) - Math.min(...ys);
+  const range = maxOf(ys) - minOf(ys);
   let phi = (0.5 * Math.atan2(c, b) * 180) / Math.PI;
   if (phi < 0) phi += 180;
   return { a, b, c, cov: xtxInv.mul(s2).to2DArray(), iMax: a + r, iMin: a - r, phiDeg: phi, nrmse: range > 0 ? Math.sqrt(sse / pts.length) / range : 0 };

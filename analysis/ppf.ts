@@ -3,6 +3,7 @@
 // both reported at the shortest interval; PPF%(Δt) fitted with one and with two
 // exponentials (τ₁ < τ₂), the lower AIC chosen and recorded as `ppf.form`.
 
+import { maxAbs } from './stats.ts';
 import { type CurveModel, fitCurve } from './curve-fit.ts';
 import { type Conditions, type Metric, missing, present } from './metric.ts';
 
@@ -28,7 +29,7 @@ export function pulseAmplitude(t: readonly number[], y: readonly number[], basel
 }
 
 function decayModels(x: number[]): CurveModel[] {
-  const span = Math.max(...x.map(Math.abs), 1e-12);
+  const span = Math.max(maxAbs(x), 1e-12);
   const lo = Math.max(Math.min(...x.filter((v) => v > 0)), span * 1e-4);
   return [
     {

@@ -4,6 +4,7 @@
 // the fit (flagged `extrapolated` beyond the last read).
 
 import { gamma } from 'simple-statistics';
+import { maxAbs, maxOf, minOf } from './stats.ts';
 import { type CurveModel, fitCurve } from './curve-fit.ts';
 import { type Conditions, type Metric, missing, present } from './metric.ts';
 
@@ -22,17 +23,17 @@ export const RETAINED_AT_S = [10, 1e3, 1e4];
 function stretched(t: number[], g: number[]): CurveModel {
   const tPos = t.filter((v) => v > 0);
   const tMid = Math.exp(tPos.reduce((s, v) => s + Math.log(v), 0) / Math.max(1, tPos.length));
-  const scale = Math.max(...g.map(Math.abs));
+  const scale = maxAbs(g);
   const last = g[g.length - 1] / scale;
   const first = g[0] / scale;
-  const tMax = Math.max(...t);
+  const tMax = maxOf(t);
   return {
     name: 'stretched-exponential',
     params: ['g_inf', 'delta_g', 'tau', 'beta'],
     f: ([gi, dg, tau, beta]) => (x) => gi + dg * Math.exp(-Math.pow(Math.max(x, 0) / tau, beta)),
     amplitude: [true, true, false, false],
     starts: [0.3, 0.6, 1].flatMap((beta) => [0.1, 1, 10].map((fr) => [last, first - last, tMid * fr, beta])),
-    min: [-10, -10, Math.max(1e-9, Math.min(...tPos) * 1e-3), 0.05],
+    min: [-10, -10, Math.max(1e-9, minOf(tPos) * 1e-3), 0.05],
     max: [10, 10, tMax * 1e4, 1],
   };
 }
@@ -62,7 +63,7 @@ export function analyseRetention(input: RetentionInput): Metric[] {
   ];
   const g0 = g[0];
   const denom = g0 - input.gBefore;
-  const tLast = Math.max(...t);
+  const tLast = maxOf(t);
   for (const at of RETAINED_AT_S) {
     if (!Number.isFinite(input.gBefore) || denom === 0) {
       out.push(missing(fracBase(at), 'needs the conductance before programming, different from the first read after it'));

@@ -32,8 +32,32 @@ export function allFinite(xs: readonly number[]): boolean {
 /** Element-wise median of equally long curves (the cycle-median curve). */
 export function medianCurve(curves: readonly (readonly number[])[]): number[] {
   if (curves.length === 0) return [];
-  const n = Math.min(...curves.map((c) => c.length));
+  const n = minOf(curves.map((c) => c.length));
   const out = new Array<number>(n);
   for (let k = 0; k < n; k++) out[k] = median(curves.map((c) => c[k]));
   return out;
+}
+
+/** Largest finite value (−Infinity for none). A loop, not Math.max(...xs): safe for any length. */
+export function maxOf(xs: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < xs.length; i++) if (xs[i] > m) m = xs[i];
+  return m;
+}
+
+/** Smallest finite value (Infinity for none); safe for any length. */
+export function minOf(xs: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < xs.length; i++) if (xs[i] < m) m = xs[i];
+  return m;
+}
+
+/** Largest |x| (0 for none); safe for any length. */
+export function maxAbs(xs: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const a = Math.abs(xs[i]);
+    if (a > m) m = a;
+  }
+  return m;
 }

@@ -3,6 +3,7 @@
 // over all points; the form with the lowest AIC is recorded as `stdp.form`
 // (its convention names the winner, its value is the AIC margin to the runner-up).
 
+import { maxAbs } from './stats.ts';
 import { type CurveFit, type CurveModel, fitCurve } from './curve-fit.ts';
 import { type Conditions, type Metric, missing, present } from './metric.ts';
 
@@ -13,7 +14,7 @@ export interface StdpInput {
 }
 
 function spanOf(xs: number[]): number {
-  return Math.max(...xs.map(Math.abs), 1e-12);
+  return Math.max(maxAbs(xs), 1e-12);
 }
 
 function expSide(x: number[]): CurveModel {

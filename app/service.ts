@@ -219,9 +219,9 @@ export class NeuroProbeApp {
     return exportDeviceModel(this.db, runId, target);
   }
 
-  importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard } {
-    const { runId } = importCsv(this.db, path, opts);
-    return { runId, card: this.card(runId) };
+  importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard; notes: string[] } {
+    const { runId, notes } = importCsv(this.db, path, opts);
+    return { runId, card: this.card(runId), notes };
   }
 
   /** One channel against another (x defaults to the sample index), min/max-decimated for plotting. */

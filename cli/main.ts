@@ -226,13 +226,17 @@ export function buildProgram(): Command {
     .option('--dark <A>', 'polarization: dark current when there is no dark column')
     .option('--condition <key=value>', 'measurement condition stored with every metric, e.g. wavelength_nm=532, power_W=1e-6, temperature_K=300 (repeatable)', collect, [])
     .option('--device <name>', 'device name (default: the file name)')
+    .addOption(new Option('--decimal <mark>', 'decimal mark of the numbers (default: detected)').choices(['.', ',']))
+    .option('--skip <n>', 'lines above the table to skip (default: instrument metadata lines are detected)')
+    .option('--again', 'import even if a file with the same content (SHA-256) is already stored')
     .option('--db <file>', 'database file', DEFAULT_DB)
     .option('--json', 'print the card as JSON')
     .addHelpText(
       'after',
       `\nColumn roles per kind (default: the header names if they are roles, else positional):\n${IMPORT_KINDS.map((k) => `  ${k.padEnd(13)} ${IMPORT_ROLES[k].join(', ')}`).join('\n')}\n\nltp-ltd layouts: wide (ltp,ltd[,ltp,ltd…], one column per ramp, a cycle per pair) or long (cycle,phase,pulse,value; phase 0 = LTP, 1 = LTD).`,
     )
-    .action(async (file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; condition: string[]; device?: string; db: string; json?: boolean }) => {
+    .action(async (file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; condition: string[]; device?: string; decimal?: '.' | ','; skip?: string; again?: boolean; db: string; json?: boolean }) => {
+      if (o.skip !== undefined && !/^\d+$/.test(o.skip)) throw new UsageError(`--skip "${o.skip}" is not a whole number of lines`);
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
         const x = Number(v);
@@ -248,6 +252,9 @@ export function buildProgram(): Command {
           gBeforeS: num('--g-before', o.gBefore),
           darkA: num('--dark', o.dark),
           device: o.device,
+          decimal: o.decimal,
+          skip: o.skip === undefined ? undefined : Number(o.skip),
+          again: o.again,
           conditions: Object.fromEntries(
             o.condition.map((c) => {
               const m = /^([A-Za-z][\w.]*)=(.+)$/.exec(c);
@@ -257,6 +264,7 @@ export function buildProgram(): Command {
             }),
           ),
         });
+        for (const note of r.notes) process.stderr.write(terminalSafe(`${file}: ${note}`) + '\n');
         process.stderr.write(terminalSafe(`imported ${file} as run ${r.runId} (${o.as}) into ${o.db}`) + '\n');
         process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : terminalSafe(renderCardText(r.card))) + '\n');
       });

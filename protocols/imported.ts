@@ -3,6 +3,7 @@
 // data gets the same card, comparison and export as measured data.
 
 import { EnduranceAccumulator } from '../analysis/endurance.ts';
+import { maxAbs } from '../analysis/stats.ts';
 import { writeEnergy } from '../analysis/energy.ts';
 import { type LtpLtdCycle, analyseLtpLtd } from '../analysis/ltp-ltd.ts';
 import type { Conditions, Metric } from '../analysis/metric.ts';
@@ -108,7 +109,7 @@ export function importedCycles(data: RunData, p: ImportedParams): { cycles: LtpL
  * the pulse, so the edges are inside the integral. The baseline is the time before that.
  */
 export function pulseWindow(t: number[], v: number[]): { pulse: [number, number]; baseline?: [number, number] } | null {
-  const peak = Math.max(0, ...v.filter(Number.isFinite).map(Math.abs));
+  const peak = maxAbs(v.filter(Number.isFinite));
   if (!(peak > 0) || t.length < 3) return null;
   const above = v.flatMap((x, i) => (Math.abs(x) > peak / 2 ? [i] : []));
   if (above.length === 0) return null;

@@ -10,7 +10,7 @@ import { RunRecorder } from '../../db/recorder.ts';
 import { ANALYSIS_VERSION } from '../../analysis/version.ts';
 import { IMPORTED_PROTOCOL, IMPORT_CHANNELS, IMPORT_KINDS, type ImportKind, type ImportedParams, analyseImported } from '../../protocols/imported.ts';
 import { SOFTWARE_VERSION } from '../version.ts';
-import { ImportError, type NumericTable, parseNumericCsv } from './csv.ts';
+import { ImportError, type NumericTable, decodeText, parseNumericCsv } from './csv.ts';
 
 export interface ImportOptions {
   as: string;
@@ -22,6 +22,12 @@ export interface ImportOptions {
   device?: string;
   /** Conditions stored with every metric, e.g. { wavelength_nm: 532, temperature_K: 300 }. */
   conditions?: Record<string, number | string>;
+  /** Decimal mark of the numbers (detected when absent). */
+  decimal?: '.' | ',';
+  /** Lines above the table to skip (metadata is detected when absent). */
+  skip?: number;
+  /** Import even when a file with the same SHA-256 is already stored. */
+  again?: boolean;
 }
 
 /** Column roles each kind accepts (`--columns`), for validation and help. */
@@ -68,41 +74,51 @@ function trimNaN(xs: number[]): number[] {
   return xs.slice(0, n);
 }
 
+/** A whole number in [0, max], else an ImportError naming the file line. */
+function index(v: number, name: string, max: number, t: NumericTable, row: number, source: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new ImportError(`${source} line ${t.lineOfRow[row]}: ${name} ${v} is not a whole number from 0 to ${max}${max === t.rows ? ' (the file has that many rows)' : ''}`);
+  }
+  return v;
+}
+
 function ltpLtdChannels(roles: string[], t: NumericTable, source: string): Record<string, number[]> {
   const out: Record<string, number[]> = { cycle: [], phase: [], pulse: [], value: [] };
   if (roles.includes('ltp') || roles.includes('ltd')) {
+    // Wide layout: one column per ramp. LTP and LTD ramps are counted independently (the
+    // i-th ramp of each belongs to cycle i), so 39 SET and 40 RESET ramps are all kept.
     const ltp = roles.flatMap((r, j) => (r === 'ltp' ? [trimNaN(t.columns[j])] : []));
     const ltd = roles.flatMap((r, j) => (r === 'ltd' ? [trimNaN(t.columns[j])] : []));
-    if (ltp.length !== ltd.length || ltp.length === 0) throw new ImportError(`${source}: needs as many ltp as ltd columns (have ${ltp.length} and ${ltd.length})`);
-    ltp.forEach((ramp, c) => {
-      for (const [phase, r] of [
-        [0, ramp],
-        [1, ltd[c]],
-      ] as const) {
+    for (const [phase, ramps] of [
+      [0, ltp],
+      [1, ltd],
+    ] as const) {
+      ramps.forEach((r, c) => {
         r.forEach((v, k) => {
           out.cycle.push(c + 1);
           out.phase.push(phase);
           out.pulse.push(k);
           out.value.push(v);
         });
-      }
-    });
+      });
+    }
     return out;
   }
   for (const need of ['cycle', 'phase', 'pulse', 'value']) if (!roles.includes(need)) throw new ImportError(`${source}: long layout needs columns cycle, phase, pulse, value (missing ${need})`);
   const col = (r: string) => t.columns[roles.indexOf(r)];
   for (let i = 0; i < t.rows; i++) {
     const ph = col('phase')[i];
-    if (ph !== 0 && ph !== 1) throw new ImportError(`${source} data row ${i + 1}: phase ${ph} must be 0 (LTP) or 1 (LTD)`);
-    out.cycle.push(col('cycle')[i]);
+    if (ph !== 0 && ph !== 1) throw new ImportError(`${source} line ${t.lineOfRow[i]}: phase ${ph} must be 0 (LTP) or 1 (LTD)`);
+    out.cycle.push(index(col('cycle')[i], 'cycle', 1_000_000_000, t, i, source));
     out.phase.push(ph);
-    out.pulse.push(col('pulse')[i]);
+    // A ramp cannot have more reads than the file has rows.
+    out.pulse.push(index(col('pulse')[i], 'pulse index', t.rows, t, i, source));
     out.value.push(col('value')[i]);
   }
   return out;
 }
 
-export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: number; params: ImportedParams } {
+export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: number; params: ImportedParams; notes: string[] } {
   if (!(IMPORT_KINDS as readonly string[]).includes(opts.as)) throw new ImportError(`--as "${opts.as}" is not one of ${IMPORT_KINDS.join(', ')}`);
   const kind = opts.as as ImportKind;
   let bytes: Buffer;
@@ -112,7 +128,11 @@ export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: n
     throw new ImportError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const source = basename(path);
-  const table = parseNumericCsv(bytes.toString('utf8'), source);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const earlier = db.prepare(`SELECT id FROM runs WHERE protocol_id = ? AND json_extract(params_json, '$.sha256') = ? ORDER BY id LIMIT 1`).get(IMPORTED_PROTOCOL.id, sha256) as { id: number } | undefined;
+  if (earlier && !opts.again) throw new ImportError(`${source} is already stored as run ${earlier.id} (same SHA-256); add --again to import it once more`);
+  const { text, encoding } = decodeText(bytes, source);
+  const table = parseNumericCsv(text, source, { decimal: opts.decimal, skip: opts.skip }, encoding);
   const roles = resolveRoles(kind, table, opts.columns, source);
   const col = (r: string) => table.columns[roles.indexOf(r)];
   let channels: Record<string, number[]>;
@@ -140,13 +160,15 @@ export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: n
   const params: ImportedParams = {
     as: kind,
     sourceFile: source,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256,
     columns: roles.join(','),
     ...(kind === 'ltp-ltd' ? { quantity: opts.quantity ?? (opts.readVoltageV !== undefined ? 'current' : 'weight') } : {}),
     ...(opts.readVoltageV !== undefined ? { readVoltageV: opts.readVoltageV } : {}),
     ...(opts.gBeforeS !== undefined ? { gBeforeS: opts.gBeforeS } : {}),
     ...(opts.conditions && Object.keys(opts.conditions).length ? { conditions: opts.conditions } : {}),
   };
+  // Analysed before anything is stored: an import that fails stores nothing.
+  const { metrics } = analyseImported({ channels }, params);
   const rec = new RunRecorder(db, {
     device: opts.device ?? source.replace(/\.[^.]+$/, ''),
     stationName: 'imported data (no station)',
@@ -158,8 +180,13 @@ export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: n
     channels: IMPORT_CHANNELS[kind],
     instruments: [],
   });
-  rec.append(channels);
-  const { metrics } = analyseImported({ channels }, params);
-  rec.finish('completed', `imported from ${source}`, metrics, ANALYSIS_VERSION);
-  return { runId: rec.runId, params };
+  try {
+    rec.append(channels);
+    rec.finish('completed', `imported from ${source}`, metrics, ANALYSIS_VERSION);
+  } catch (e) {
+    rec.finishStatusOnly('failed', 'import failed');
+    db.prepare('DELETE FROM runs WHERE id = ?').run(rec.runId);
+    throw e;
+  }
+  return { runId: rec.runId, params, notes: table.notes };
 }
