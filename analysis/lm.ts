@@ -108,17 +108,20 @@ export function levenbergMarquardt(data: { x: ArrayLike<number>; y: ArrayLike<nu
         const nextSse = sseOf(model(next), x, y);
         if (Number.isFinite(nextSse) && nextSse < sse) {
           const gain = (sse - nextSse) / Math.max(sse, 1e-300);
+          // Parameters that no longer move count as converged, like a gain that no longer matters.
+          const moved = next.some((v, j) => Math.abs(v - p[j]) > 1e-10 * Math.max(Math.abs(p[j]), 1e-12));
           p = next;
           sse = nextSse;
           lambda = Math.max(lambda / 3, 1e-12);
           accepted = true;
-          quiet = gain < 1e-10 ? quiet + 1 : 0;
+          quiet = gain < 1e-10 || !moved ? quiet + 1 : 0;
           break;
         }
       }
       lambda *= 4;
     }
-    if (!accepted || quiet >= 3 || sse === 0) break;
+    // y is scaled to order 1 by the caller: an SSE this small is an exact fit.
+    if (!accepted || quiet >= 3 || sse <= 1e-24 * m) break;
   }
   return { parameterValues: p, sse, iterations: iter };
 }

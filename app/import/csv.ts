@@ -36,7 +36,8 @@ export class ImportError extends Error {
   }
 }
 
-const DELIMITERS = ['\t', ';', ','] as const;
+// On a tie (a one-column line) the comma wins: the most common delimiter.
+const DELIMITERS = [',', ';', '\t'] as const;
 const DELIMITER_NAMES: Record<string, string> = { '\t': 'tab', ';': 'semicolon', ',': 'comma' };
 /** How many lines the table's start is looked for in (metadata blocks are short). */
 const SEARCH_LINES = 1000;
@@ -94,12 +95,14 @@ function roughCells(line: string, delim: string): string[] {
   return out;
 }
 
+/** Whether the cells read as numbers (out-of-range ones included: parsing then names them). */
 function isNumericRow(cells: string[], decimal: '.' | ','): boolean {
   let any = false;
-  for (const c of cells) {
-    const v = numberOf(c, decimal);
-    if (v === null) return false;
-    if (!Number.isNaN(v)) any = true;
+  for (const raw of cells) {
+    const c = raw.trim();
+    if (MISSING.test(c)) continue;
+    if (!(decimal === '.' ? DOT_NUMBER : COMMA_NUMBER).test(c)) return false;
+    any = true;
   }
   return any;
 }
@@ -173,6 +176,7 @@ export function parseNumericCsv(text: string, source: string, opts: ReadOptions 
   let header: string[] | null = null;
   const body = lines.slice(layout.start).join('\n');
   const firstLine = layout.start + 1;
+  try {
   parse(body, {
     delimiter: layout.delimiter,
     comment: '#',
@@ -193,6 +197,8 @@ export function parseNumericCsv(text: string, source: string, opts: ReadOptions 
       for (let j = 0; j < record.length; j++) {
         const v = numberOf(record[j], layout.decimal);
         if (v === null) {
+          const c = record[j].trim();
+          if ((layout.decimal === '.' ? DOT_NUMBER : COMMA_NUMBER).test(c)) throw new ImportError(`${source} line ${line}, column ${j + 1}${header ? ` (${header[j]})` : ''}: "${record[j]}" is out of range`);
           const hint = layout.decimal === '.' && COMMA_NUMBER.test(record[j].trim()) ? ' — the file seems to use decimal commas: add --decimal ,' : '';
           throw new ImportError(`${source} line ${line}, column ${j + 1}${header ? ` (${header[j]})` : ''}: "${record[j]}" is not a number${hint}`);
         }
@@ -202,6 +208,13 @@ export function parseNumericCsv(text: string, source: string, opts: ReadOptions 
       return null;
     },
   });
+  } catch (e) {
+    if (e instanceof ImportError) throw e;
+    // csv-parse's own errors (unbalanced quotes …) say "at line N" of the table: make it the file's line.
+    const m = /at line (\d+)/.exec((e as Error).message);
+    const where = m ? ` line ${firstLine + Number(m[1]) - 1}` : '';
+    throw new ImportError(`${source}${where}: ${(e as Error).message.replace(/\s*at line \d+.*$/s, '').replace(/\s+/g, ' ')}`);
+  }
   if (lineOfRow.length === 0) throw new ImportError(`${source}: a header but no data rows`);
   return {
     header,
