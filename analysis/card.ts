@@ -53,7 +53,7 @@ function valueText(m: Metric): string {
   const q = m.quality?.nrmse !== undefined ? `  (nRMSE ${formatNumber(100 * m.quality.nrmse, 2)} %)` : '';
   // The convention carries categorical results (the winning form, failure vs lower bound).
   const conv = m.convention && m.convention !== 'signed' && m.convention !== 'magnitude' ? `  [${m.convention}]` : '';
-  return `${m.convention === 'lower-bound' ? '≥ ' : ''}${formatNumber(m.value)}${err}${unit}${conv}${q}`;
+  return `${m.convention === 'lower-bound' ? '≥ ' : m.convention === 'upper-bound' ? '≤ ' : ''}${formatNumber(m.value)}${err}${unit}${conv}${q}`;
 }
 
 export function renderCardText(card: BenchmarkCard): string {

@@ -117,11 +117,16 @@ function inverse3(m: number[][]): number[][] | null {
   ];
 }
 
-/** The standard fit `nl.lsq3` of one rising curve (mirror an LTD train before calling). */
-export function fitLsq3(g: readonly number[]): FitOutcome<ExpFit> {
+/**
+ * The standard fit `nl.lsq3` of one rising curve (mirror an LTD train before calling),
+ * at x_k = k/n; or, with `xIn`, of points at those positions (ramps of different
+ * lengths pooled, each at k/n_r of its own).
+ */
+export function fitLsq3(g: readonly number[], xIn?: readonly number[]): FitOutcome<ExpFit> {
   const bad = checkCurve(g);
   if (bad) return { ok: false, reason: bad };
-  const x = positions(g.length);
+  if (xIn && xIn.length !== g.length) return { ok: false, reason: `${xIn.length} positions for ${g.length} reads` };
+  const x = xIn ?? positions(g.length);
   // Fast one-pass SSE to find the basin; exact residuals to pin the minimum (the one-pass
   // form loses precision to cancellation when the fit is nearly perfect).
   const scratch = new Float64Array(g.length);

@@ -1,5 +1,6 @@
-// Small descriptive statistics over finite numbers. Callers decide what to do with
-// NaN inputs; these functions return NaN for empty input rather than throwing.
+// Small descriptive statistics. `median` and `medianCurve` ignore non-finite values (a
+// NaN sorts nowhere, so it would otherwise land anywhere); mean and sampleStd expect
+// finite input. Empty input gives NaN rather than an exception.
 
 export function mean(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -18,8 +19,8 @@ export function sampleStd(xs: readonly number[]): number {
 }
 
 export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
@@ -29,12 +30,18 @@ export function allFinite(xs: readonly number[]): boolean {
   return true;
 }
 
-/** Element-wise median of equally long curves (the cycle-median curve). */
+/** Median absolute deviation scaled to σ for normal data (1.4826·MAD); NaN for no finite input. */
+export function robustSigma(xs: readonly number[]): number {
+  const m = median(xs);
+  return 1.4826 * median(xs.map((x) => Math.abs(x - m)));
+}
+
+/** Element-wise median of curves, over the curves long enough and finite at each position (the cycle-median curve). */
 export function medianCurve(curves: readonly (readonly number[])[]): number[] {
   if (curves.length === 0) return [];
-  const n = minOf(curves.map((c) => c.length));
+  const n = maxOf(curves.map((c) => c.length));
   const out = new Array<number>(n);
-  for (let k = 0; k < n; k++) out[k] = median(curves.map((c) => c[k]));
+  for (let k = 0; k < n; k++) out[k] = median(curves.flatMap((c) => (k < c.length ? [c[k]] : [])));
   return out;
 }
 

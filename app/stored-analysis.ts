@@ -7,7 +7,7 @@ import { yNu } from '../analysis/exp-model.ts';
 import type { LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Metric } from '../analysis/metric.ts';
 import { aihwkitPiecewiseStep, aihwkitSoftBoundsPmax, neurosimParameters } from '../analysis/model-export.ts';
-import { medianCurve } from '../analysis/stats.ts';
+import { median, medianCurve } from '../analysis/stats.ts';
 import { decimateMinMax } from '../analysis/decimate.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import type { Db } from '../db/database.ts';
@@ -46,7 +46,8 @@ function checkOptions(options: AnalysisOptions): void {
 function skipCycles(data: RunData, skip: number): RunData {
   const cycle = data.channels.cycle;
   if (!cycle || skip <= 0) return data;
-  const firstCycles = [...new Set(Array.from(cycle))].sort((a, b) => a - b).slice(0, skip);
+  // Cycle 0 holds the read-noise reads taken before the first cycle: never skipped.
+  const firstCycles = [...new Set(Array.from(cycle))].filter((c) => c >= 1).sort((a, b) => a - b).slice(0, skip);
   const drop = new Set(firstCycles);
   const keep: number[] = [];
   for (let i = 0; i < cycle.length; i++) if (!drop.has(cycle[i])) keep.push(i);
@@ -90,16 +91,16 @@ export function reanalyseAndStore(db: Db, runId: number, options: AnalysisOption
   return cardOf(run, metrics, version);
 }
 
-/** Complete LTP/LTD cycles of a stored run (measured or imported), for figures and model export. */
-export function storedLtpLtdCycles(db: Db, runId: number): LtpLtdCycle[] {
+/** Complete LTP/LTD cycles of a stored run (measured or imported), for figures and model export; `skip` leaves out the first cycles. */
+export function storedLtpLtdCycles(db: Db, runId: number, skip = 0): LtpLtdCycle[] {
   const run = getRun(db, runId);
   const data = { channels: readAllChannels(db, runId) };
   if (run.protocolId === IMPORTED_PROTOCOL.id) {
     const p = run.params as unknown as ImportedParams;
     if (p.as !== 'ltp-ltd') return [];
-    return importedCycles(data, p).cycles;
+    return importedCycles(data, { ...p, skipCycles: skip }).cycles;
   }
-  if (run.protocolId === 'ltp-ltd') return cyclesFromRunData(data, run.params as LtpLtdParams);
+  if (run.protocolId === 'ltp-ltd') return cyclesFromRunData(data, run.params as LtpLtdParams).slice(skip);
   return [];
 }
 
@@ -107,21 +108,39 @@ function metricOf(ms: Metric[], key: string): Metric | undefined {
   return ms.find((m) => cardKey(m) === key);
 }
 
+/** The options an analysis version was made with (`0.1.0+skipCycles=1` → { skipCycles: 1 }). */
+export function optionsOfVersion(version: string | null): AnalysisOptions {
+  const plus = version?.indexOf('+') ?? -1;
+  if (!version || plus < 0) return {};
+  return Object.fromEntries(
+    version
+      .slice(plus + 1)
+      .split(',')
+      .map((kv) => kv.split('='))
+      .filter(([k, v]) => k && v !== undefined && Number.isFinite(Number(v)))
+      .map(([k, v]) => [k, Number(v)]),
+  );
+}
+
 export function cardFigures(db: Db, runId: number): CardFigure[] {
   const run = getRun(db, runId);
-  const { metrics } = readMetrics(db, runId);
-  const cycles = storedLtpLtdCycles(db, runId);
+  const { metrics, analysisVersion } = readMetrics(db, runId);
+  // The figures show what the card's analysis used: cycles it skipped are not drawn.
+  const skip = optionsOfVersion(analysisVersion).skipCycles ?? 0;
+  const cycles = storedLtpLtdCycles(db, runId, skip);
   if (cycles.length > 0) {
     const figs: CardFigure[] = [];
     for (const phase of ['ltp', 'ltd'] as const) {
-      const traces: FigureTrace[] = cycles.slice(0, 20).map((c, i) => ({ name: `cycle ${i + 1}`, x: c[phase].map((_, k) => k), y: c[phase], mode: 'markers' }));
-      if (cycles.length > 1) {
-        const median = medianCurve(cycles.map((c) => c[phase]));
+      const ramps = cycles.filter((c) => c[phase].length > 0);
+      if (ramps.length === 0) continue;
+      const traces: FigureTrace[] = ramps.slice(0, 20).map((c, i) => ({ name: `cycle ${c.cycle ?? i + 1}`, x: c[phase].map((_, k) => k), y: c[phase], mode: 'markers' }));
+      if (ramps.length > 1) {
+        const median = medianCurve(ramps.map((c) => c[phase]));
         traces.push({ name: 'cycle median', x: median.map((_, k) => k), y: median, mode: 'lines' });
       }
       const fit = metricOf(metrics, `nl.lsq3:${phase}`);
       if (fit?.status === 'value' && fit.extra) {
-        const n = cycles[0][phase].length - 1;
+        const n = Math.round(median(ramps.map((c) => c[phase].length - 1)));
         const { g_start: g0, delta_g: dg, nu } = fit.extra;
         const xs = Array.from({ length: n + 1 }, (_, k) => k);
         // The LTD fit is in the mirrored frame: read it backwards again for display.

@@ -93,12 +93,15 @@ export function importedCycles(data: RunData, p: ImportedParams): { cycles: LtpL
   for (let i = 0; i < value.length; i++) {
     let e = byCycle.get(cycle[i]);
     if (!e) byCycle.set(cycle[i], (e = { ltp: [], ltd: [] }));
-    (phase[i] === 0 ? e.ltp : e.ltd)[pulse[i]] = value[i] * scale;
+    const ramp = phase[i] === 0 ? e.ltp : e.ltd;
+    // Reads missing from a ramp stay NaN (counted by the analysis), never holes.
+    while (ramp.length < pulse[i]) ramp.push(NaN);
+    ramp[pulse[i]] = value[i] * scale;
   }
   const cycles = [...byCycle.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([, e]) => e)
-    .filter((e) => e.ltp.length > 0 && e.ltd.length > 0)
+    .map(([c, e]) => ({ ...e, cycle: c }))
+    .filter((e) => e.ltp.length > 0 || e.ltd.length > 0)
     .slice(p.skipCycles ?? 0);
   return { cycles, unit: p.quantity === 'weight' ? 'a.u.' : 'S' };
 }
@@ -131,7 +134,15 @@ export function analyseImported(data: RunData, p: ImportedParams): AnalysisResul
   switch (p.as) {
     case 'ltp-ltd': {
       const { cycles, unit } = importedCycles(data, p);
-      Object.assign(conditions, { quantity: p.quantity ?? 'weight', read_voltage_V: p.readVoltageV ?? null, cycles: cycles.length, pulses_per_train: cycles[0] ? cycles[0].ltp.length - 1 : null });
+      const lengths = cycles.filter((c) => c.ltp.length > 0).map((c) => c.ltp.length - 1);
+      Object.assign(conditions, {
+        quantity: p.quantity ?? 'weight',
+        read_voltage_V: p.readVoltageV ?? null,
+        cycles: cycles.length,
+        ltp_ramps: lengths.length,
+        ltd_ramps: cycles.filter((c) => c.ltd.length > 0).length,
+        pulses_per_train: lengths.length === 0 ? null : lengths.every((l) => l === lengths[0]) ? lengths[0] : 'varies',
+      });
       metrics = analyseLtpLtd({ cycles, unit, conditions });
       break;
     }

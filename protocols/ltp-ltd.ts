@@ -1,8 +1,10 @@
-// LTP/LTD protocol v1: per cycle, a potentiation train then a depression train of
-// identical pulses, each pulse followed by a read at a low voltage after a fixed delay;
-// one read before the first pulse of each train (G_0). Each train is one
-// hardware-timed program on the source-meter; with pulseSource=generator the SMU's
-// digital line triggers one generator pulse per step instead of sourcing it.
+// LTP/LTD protocol v1.1: first `readRepeats` reads at the starting state with no pulse
+// between them (read noise, stored as phase 2), then per cycle a potentiation train and
+// a depression train of identical pulses, each pulse followed by a read at a low
+// voltage after a fixed delay; one read before the first pulse of each train (G_0).
+// Each train is one hardware-timed program on the source-meter; with
+// pulseSource=generator the SMU's digital line triggers one generator pulse per step
+// instead of sourcing it.
 
 import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Conditions } from '../analysis/metric.ts';
@@ -26,7 +28,11 @@ export const LTP_LTD_PARAMS = {
   complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
   nplc: { kind: 'number', unit: 'PLC', default: 0.1, min: 0.01, max: 10, help: 'integration time of each read, in power-line cycles' },
   pulseSource: { kind: 'enum', unit: '', default: 'smu', choices: ['smu', 'generator'], help: 'instrument that applies the pulses' },
+  readRepeats: { kind: 'integer', unit: 'reads', default: 10, min: 0, max: 1000, help: 'reads repeated at the starting state before the first train, no pulse between them (read noise; 0 = none)' },
 } as const;
+
+/** Phase code of the repeated reads that measure read noise. */
+export const READ_NOISE_PHASE = 2;
 
 export type LtpLtdParams = ParamValues<typeof LTP_LTD_PARAMS>;
 
@@ -77,6 +83,16 @@ function conditionsOf(p: LtpLtdParams, completeCycles: number): Conditions {
   };
 }
 
+/** The repeated reads taken for read noise, in S (one block). */
+export function repeatedReadsFromRunData(data: RunData, p: LtpLtdParams): number[][] {
+  const { phase, i_read_A: current } = data.channels;
+  if (!phase || !current) return [];
+  const v = p.readVoltageV as number;
+  const block: number[] = [];
+  for (let i = 0; i < current.length; i++) if (phase[i] === READ_NOISE_PHASE) block.push(atCurrentLimit(current[i], p.complianceA as number) ? NaN : current[i] / v);
+  return block.length ? [block] : [];
+}
+
 /** Groups stored reads into complete cycles (an aborted run's partial cycle, or one with reads at the current limit, is left out). */
 export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[] {
   const { cycle, phase, pulse, i_read_A: current } = data.channels;
@@ -85,6 +101,7 @@ export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[]
   const v = p.readVoltageV as number;
   const byCycle = new Map<number, { ltp: number[]; ltd: number[] }>();
   for (let i = 0; i < current.length; i++) {
+    if (phase[i] === READ_NOISE_PHASE) continue;
     const c = cycle[i];
     let entry = byCycle.get(c);
     if (!entry) byCycle.set(c, (entry = { ltp: new Array(n + 1).fill(NaN), ltd: new Array(n + 1).fill(NaN) }));
@@ -95,7 +112,7 @@ export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[]
   }
   return [...byCycle.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([, e]) => e)
+    .map(([c, e]) => ({ ...e, cycle: c }))
     .filter((e) => e.ltp.every(Number.isFinite) && e.ltd.every(Number.isFinite));
 }
 
@@ -115,7 +132,7 @@ function trainChunk(r: TrainReadings, cycle: number, phase: number, firstReadS: 
 
 export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
   id: 'ltp-ltd',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'LTP/LTD pulse trains',
   summary: 'Potentiation and depression trains of identical pulses with a read after each pulse; nonlinearity, dynamic range, states and cycle-to-cycle variation (metrics.md §1–3).',
   params: LTP_LTD_PARAMS,
@@ -124,8 +141,8 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
     { name: 'i_read_A', unit: 'A', description: 'current measured at the read voltage' },
     { name: 'v_read_V', unit: 'V', description: 'voltage at the terminal during the read (source readback)' },
     { name: 'cycle', unit: '1', description: 'cycle number, from 1' },
-    { name: 'phase', unit: '1', description: '0 = LTP train, 1 = LTD train' },
-    { name: 'pulse', unit: '1', description: 'pulses applied in this train before the read (0 = G_0)' },
+    { name: 'phase', unit: '1', description: '0 = LTP train, 1 = LTD train, 2 = repeated reads for read noise (before the first train)' },
+    { name: 'pulse', unit: '1', description: 'pulses applied in this train before the read (0 = G_0); for phase 2 the read’s number' },
   ],
 
   safetyViolations(p, limits) {
@@ -149,6 +166,13 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
   needsGenerator: (p) => p.pulseSource === 'generator',
 
   checkFeasible(p, bench) {
+    if ((p.readRepeats as number) > 0) {
+      try {
+        bench.smu.validateTrain({ prologue: [], unit: [{ levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true }], repeat: p.readRepeats as number, limitA: p.complianceA as number, nplc: p.nplc as number });
+      } catch (e) {
+        throw new ParamError(`read-noise reads (readRepeats): ${(e as Error).message}`);
+      }
+    }
     for (const phase of PHASES) {
       const widthS = p[phase.width] as number;
       const rest = restS(p, widthS, bench);
@@ -184,7 +208,18 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
     // Resuming restarts the first cycle that had not completed; its partial data stays
     // stored and is superseded by the new reads of that cycle.
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
-    for (let c = ctx.resumeFrom?.nextCycle ?? 1; c <= cycles; c++) {
+    const firstCycle = ctx.resumeFrom?.nextCycle ?? 1;
+    const repeats = p.readRepeats as number;
+    if (repeats > 0 && firstCycle === 1) {
+      // Read noise: the same read, again and again, at the starting state, in one timed train.
+      const read: Segment = { levelV: p.readVoltageV as number, durationS: readDelay, measure: true };
+      const prog: TrainProgram = { prologue: [], unit: [read], repeat: repeats, limitA: p.complianceA as number, nplc: p.nplc as number };
+      const r = await playTrain(ctx, prog, { onPartial: (partial) => ctx.data(trainChunk(partial, 0, READ_NOISE_PHASE, offsetS + readDelay + aperture, [])) });
+      ctx.data(trainChunk(r, 0, READ_NOISE_PHASE, offsetS + readDelay + aperture, []));
+      stopAtCurrentLimit(r, p.complianceA as number, (k) => `read-noise read ${k}`, p.readVoltageV as number);
+      offsetS += programDurationS(prog, aperture);
+    }
+    for (let c = firstCycle; c <= cycles; c++) {
       for (const phase of PHASES) {
         const program = trainProgram(p, phase, ctx.bench);
         if (p.pulseSource === 'generator' && generator) {
@@ -223,7 +258,8 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
 
   analyse(data, p) {
     const cycles = cyclesFromRunData(data, p);
-    const conditions = conditionsOf(p, cycles.length);
-    return { metrics: analyseLtpLtd({ cycles, unit: 'S', conditions }), conditions };
+    const repeated = repeatedReadsFromRunData(data, p);
+    const conditions = { ...conditionsOf(p, cycles.length), read_repeats: p.readRepeats ?? 0 };
+    return { metrics: analyseLtpLtd({ cycles, unit: 'S', conditions, ...(repeated.length ? { repeatedReads: repeated } : {}) }), conditions };
   },
 };

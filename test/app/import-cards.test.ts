@@ -148,6 +148,10 @@ describe('re-analysis, cards, comparison', () => {
     expect(versions.length).toBe(2);
     expect(readMetrics(app.db, r.runId!, card.analysisVersion).metrics.length).toBe(card.metrics.length);
     expect(() => app.analyze(r.runId!, { bogus: 1 })).toThrow(/unknown analysis option "bogus"/);
+    // The card's figures show what its analysis used: cycle 1 is no longer drawn.
+    const { cardFigures } = await import('../../app/stored-analysis.ts');
+    const names = cardFigures(app.db, r.runId!)[0].traces.map((t) => t.name).filter((n) => /^cycle \d/.test(n));
+    expect(names).toEqual(['cycle 2', 'cycle 3']);
   });
 
   it('renders Markdown and self-contained HTML with the figures, and compares with Table 3', async () => {

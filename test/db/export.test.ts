@@ -65,9 +65,9 @@ describe('streamed exports', () => {
     const lines = app.exportRun(r.runId, 'jsonl').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0].record).toBe('run');
     const samples = lines.filter((l) => l.record === 'sample');
-    expect(samples).toHaveLength(404);
+    expect(samples).toHaveLength(414);
     expect(samples.map((s) => s.i_read_A)).toEqual(json.channels.i_read_A.values);
-    expect(samples[403].index).toBe(403);
+    expect(samples[413].index).toBe(413);
     expect(lines.filter((l) => l.record === 'event')).toHaveLength(400);
     expect(lines.filter((l) => l.record === 'metric')).toHaveLength(json.metrics.length);
   });
@@ -129,7 +129,7 @@ print(json.dumps({
     const got = JSON.parse(execFileSync('/usr/bin/python3', ['-c', py, out], { encoding: 'utf8' }));
     const i = readChannel(app.db, r.runId, 'i_read_A');
     expect(got.names.sort()).toEqual(['cycle', 'i_read_A', 'phase', 'pulse', 't_s', 'v_read_V']);
-    expect(got.n).toBe(404);
+    expect(got.n).toBe(414);
     expect(got.sum).toBeCloseTo(i.reduce((a, b) => a + b, 0), 12);
     expect(got).toMatchObject({ unit: 'A', device: 'H1', source: 'simulated', params: 2, events: 400, kind0: 'pulse' });
     expect(got.metrics).toContain('nl.lsq3');

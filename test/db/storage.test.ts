@@ -153,8 +153,8 @@ describe('db/FORMAT.md', () => {
     const snippet = /```python\n([\s\S]*?)```/.exec(md)![1];
     const { stdout } = await run('/usr/bin/python3', ['-c', snippet, path, String(r.runId)]);
     const [count, first, last] = stdout.trim().split(' ').map(Number);
-    expect(count).toBe(2 * 2 * 101);
-    expect(first).toBe(i[0] / 0.1);
-    expect(last).toBe(i[100] / 0.1);
+    expect(count).toBe(10 + 2 * 2 * 101);
+    expect(first).toBe(i[10] / 0.1); // after the 10 read-noise reads (phase 2)
+    expect(last).toBe(i[110] / 0.1);
   });
 });

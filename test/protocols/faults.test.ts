@@ -15,7 +15,8 @@ async function runWith(fault: Fault) {
   apps.push(app);
   const station = simulatedStation();
   const sim = new SimBench({ ...station.simulation, faults: [fault] });
-  const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 3 }, station, device: 'F1', sim });
+  // No read-noise train, so train n is cycle ⌈n/2⌉'s LTP or LTD train.
+  const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 3, readRepeats: 0 }, station, device: 'F1', sim });
   return { r, sim, run: r.runId ? app.run(r.runId) : null };
 }
 

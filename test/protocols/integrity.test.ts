@@ -132,14 +132,14 @@ describe('exact resume', () => {
       const path = join(tempDir(), 'resumed.db');
       const app = openApp(path);
       const id = await interrupted(app, 'ltp-ltd', { cycles: 3 }, 3);
-      expect(app.run(id).samples).toBe(202 + 101);
+      expect(app.run(id).samples).toBe(10 + 202 + 101);
       await app.resumeRun(id);
       app.close();
       apps.pop();
       const format = readFileSync(join(import.meta.dirname, '..', '..', 'db', 'FORMAT.md'), 'utf8');
       const snippet = /```python\n([\s\S]*?)```/.exec(format)![1];
       const out = execFileSync('/usr/bin/python3', ['-c', snippet, path, String(id)], { encoding: 'utf8' }).trim().split(/\s+/);
-      expect(Number(out[0])).toBe(3 * 202);
+      expect(Number(out[0])).toBe(10 + 3 * 202);
       const check = execFileSync(
         '/usr/bin/python3',
         ['-c', `${snippet}\nfor c in (1, 2, 3):\n    print(int(((cycle == c) & (phase == 0)).sum()), int(((cycle == c) & (phase == 1)).sum()))`, path, String(id)],

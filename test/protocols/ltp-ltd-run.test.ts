@@ -43,7 +43,7 @@ describe('LTP/LTD on the simulated bench, end to end', () => {
     app = openApp(dbPath);
     const run = app.run(1);
     expect(run.status).toBe('completed');
-    expect(run.samples).toBe(5 * 2 * 101);
+    expect(run.samples).toBe(10 + 5 * 2 * 101); // 10 read-noise reads, then 5 cycles
     expect(run.instruments.map((i) => i.idn)).toEqual([expect.stringMatching(/MODEL 2450/)]);
     const stored = app.card(1);
     const recomputed = app.recomputeCard(1);
@@ -92,7 +92,7 @@ describe('LTP/LTD on the simulated bench, end to end', () => {
     expect(sim.smu.received.slice(-4)).toEqual([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF', ':OUTP?']);
     const run = app.run(r.runId!);
     expect(run.status).toBe('aborted');
-    expect(run.samples).toBe(3 * 101);
+    expect(run.samples).toBe(10 + 3 * 101);
     // One complete cycle was measured, so the card has LTP/LTD metrics from it.
     expect(value(app.card(r.runId!).metrics, 'states.pulses')).toBe(100);
   });
@@ -255,8 +255,8 @@ describe('abort in the middle of a hardware-timed train (simulator paced in real
     expect(result.outcome.status).toBe('aborted');
     expect(elapsed).toBeLessThan(1500); // well before the 2 s train would have ended
     const inits = sim.smu.received.filter((m) => m === ':INIT').length;
-    expect(inits).toBe(1);
-    const afterInit = sim.smu.received.slice(sim.smu.received.indexOf(':INIT'));
+    expect(inits).toBe(2); // the short read-noise train, then the LTP train that was aborted
+    const afterInit = sim.smu.received.slice(sim.smu.received.lastIndexOf(':INIT'));
     expect(afterInit).toContain(':ABOR');
     expect(sim.smu.isOutputOn).toBe(false);
     expect(sim.smu.sourceLevelV).toBe(0);
@@ -267,7 +267,7 @@ describe('abort in the middle of a hardware-timed train (simulator paced in real
     const run = app.run(result.runId!);
     expect(run.status).toBe('aborted');
     expect(run.samples).toBeGreaterThan(5);
-    expect(run.samples).toBeLessThan(101);
+    expect(run.samples).toBeLessThan(10 + 101);
   });
 });
 
@@ -303,9 +303,9 @@ describe('checkpoints and resume', () => {
     });
     expect(first.outcome.status).toBe('aborted');
     const id = first.runId!;
-    expect(app.run(id).samples).toBe(5 * 101); // cycles 1–2, and cycle 3's LTP train
+    expect(app.run(id).samples).toBe(10 + 5 * 101); // read noise, cycles 1–2, and cycle 3's LTP train
     const checkpoints = app.db.prepare('SELECT samples, state_json FROM checkpoints WHERE run_id = ? ORDER BY id').all(id) as { samples: number; state_json: string }[];
-    expect(checkpoints.map((c) => c.samples)).toEqual([202, 404]);
+    expect(checkpoints.map((c) => c.samples)).toEqual([10 + 202, 10 + 404]);
     expect(JSON.parse(checkpoints[1].state_json).nextCycle).toBe(3);
 
     const resumed = await app.resumeRun(id);
@@ -314,7 +314,7 @@ describe('checkpoints and resume', () => {
     expect(resumed.outcome.reason).toMatch(/resumed from checkpoint/);
     const run = app.run(id);
     expect(run.status).toBe('completed');
-    expect(run.samples).toBe(5 * 202); // exactly five cycles: the re-measured LTP train of cycle 3 replaced the first one
+    expect(run.samples).toBe(10 + 5 * 202); // exactly five cycles: the re-measured LTP train of cycle 3 replaced the first one
     // …which is kept aside, not lost: its 101 reads per channel moved to superseded_chunks.
     const superseded = app.db.prepare('SELECT SUM(s.n) AS n FROM superseded_chunks s JOIN channels c ON c.id = s.channel_id WHERE c.run_id = ? AND c.name = ?').get(id, 'i_read_A') as { n: number };
     expect(superseded.n).toBe(101);
@@ -340,10 +340,10 @@ describe('checkpoints and resume', () => {
       },
     });
     expect(r.outcome.status).toBe('aborted');
-    expect(app.run(r.runId).samples).toBe(101);
+    expect(app.run(r.runId).samples).toBe(10 + 101);
     const resumed = await app.resumeRun(r.runId);
     expect(resumed.outcome.status).toBe('completed');
-    expect(app.run(r.runId).samples).toBe(2 * 202);
+    expect(app.run(r.runId).samples).toBe(10 + 2 * 202); // the read-noise reads were re-measured too
     expect(value(app.card(r.runId).metrics, 'dr.ratio:ltp')).toBeGreaterThan(5);
   });
 });
@@ -379,7 +379,7 @@ describe('pause at checkpoints', () => {
     });
     const r = await run;
     expect(r.outcome.status).toBe('completed');
-    expect(initsWhenPaused).toBe(2);
+    expect(initsWhenPaused).toBe(3); // read noise, then cycle 1's two trains
     expect(events.filter((t) => t === 'paused').length).toBe(1);
     expect(events.indexOf('resumed')).toBeGreaterThan(events.indexOf('paused'));
 
@@ -398,7 +398,7 @@ describe('pause at checkpoints', () => {
       },
     });
     expect(r2.outcome.status).toBe('aborted');
-    expect(app.run(r2.runId!).samples).toBe(202);
+    expect(app.run(r2.runId!).samples).toBe(10 + 202);
   });
 });
 
