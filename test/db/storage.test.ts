@@ -152,9 +152,39 @@ describe('db/FORMAT.md', () => {
     const md = readFileSync(new URL('../../db/FORMAT.md', import.meta.url), 'utf8');
     const snippet = /```python\n([\s\S]*?)```/.exec(md)![1];
     const { stdout } = await run('/usr/bin/python3', ['-c', snippet, path, String(r.runId)]);
-    const [count, first, last] = stdout.trim().split(' ').map(Number);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('ltp-ltd t_s:414 i_read_A:414 v_read_V:414 cycle:414 phase:414 pulse:414');
+    const [count, first, last] = lines[1].split(' ').map(Number);
     expect(count).toBe(10 + 2 * 2 * 101);
     expect(first).toBe(i[10] / 0.1); // after the 10 read-noise reads (phase 2)
     expect(last).toBe(i[110] / 0.1);
+  });
+
+  it('the same snippet reads a run of every protocol and of imported data', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'every.db');
+    const app = new NeuroProbeApp(path);
+    const station = simulatedStation();
+    const volatile = { ...station, simulation: { ...station.simulation!, device: { ...station.simulation!.device, volatileStepS: [2e-6, 1e-6] as [number, number], retentionFraction: 0.3 } } };
+    const ids = [
+      (await app.runProtocol({ protocolId: 'endurance', params: { cycles: 500, cyclesPerTrain: 100 }, station, device: 'E' })).runId,
+      (await app.runProtocol({ protocolId: 'ppf', params: {}, station: volatile, device: 'P' })).runId,
+      (await app.runProtocol({ protocolId: 'retention', params: {}, station: volatile, device: 'R' })).runId,
+    ];
+    const csv = join(dir, 'stdp.csv');
+    writeFileSync(csv, 'dt_s,dw_percent\n' + Array.from({ length: 20 }, (_, k) => `${(k - 10) * 0.01 + 0.005},${k - 10}`).join('\n'));
+    ids.push(app.importCsv(csv, { as: 'stdp' }).runId);
+    const md = readFileSync(new URL('../../db/FORMAT.md', import.meta.url), 'utf8');
+    const snippet = /```python\n([\s\S]*?)```/.exec(md)![1];
+    const expected = ids.map((id) => {
+      const r = app.run(id);
+      return `${r.protocolId} ${r.channels.map((c) => `${c.name}:${c.samples}`).join(' ')}`;
+    });
+    app.close();
+    for (const [i, id] of ids.entries()) {
+      const { stdout } = await run('/usr/bin/python3', ['-c', snippet, path, String(id)]);
+      expect(stdout.trim()).toBe(expected[i]);
+      expect(expected[i]).toMatch(/:[1-9]/);
+    }
   });
 });

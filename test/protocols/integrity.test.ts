@@ -138,14 +138,14 @@ describe('exact resume', () => {
       apps.pop();
       const format = readFileSync(join(import.meta.dirname, '..', '..', 'db', 'FORMAT.md'), 'utf8');
       const snippet = /```python\n([\s\S]*?)```/.exec(format)![1];
-      const out = execFileSync('/usr/bin/python3', ['-c', snippet, path, String(id)], { encoding: 'utf8' }).trim().split(/\s+/);
-      expect(Number(out[0])).toBe(10 + 3 * 202);
+      const out = execFileSync('/usr/bin/python3', ['-c', snippet, path, String(id)], { encoding: 'utf8' }).trim().split('\n');
+      expect(Number(out[1].split(' ')[0])).toBe(10 + 3 * 202);
       const check = execFileSync(
         '/usr/bin/python3',
         ['-c', `${snippet}\nfor c in (1, 2, 3):\n    print(int(((cycle == c) & (phase == 0)).sum()), int(((cycle == c) & (phase == 1)).sum()))`, path, String(id)],
         { encoding: 'utf8' },
       );
-      expect(check.trim().split('\n').slice(1)).toEqual(['101 101', '101 101', '101 101']);
+      expect(check.trim().split('\n').slice(2)).toEqual(['101 101', '101 101', '101 101']);
     })();
   });
 
