@@ -79,7 +79,8 @@ export interface SoftBoundsPmax {
 
 export function aihwkitSoftBoundsPmax(metrics: Metric[]): SoftBoundsPmax {
   const ltp = need(metrics, 'nl.lsq3:ltp');
-  const n = need(metrics, 'states.pulses').value;
+  // aihwkit's p_max is a whole number of pulses (states.pulses is a median when ramps differ).
+  const n = Math.max(1, Math.round(need(metrics, 'states.pulses').value));
   const a = ltp.extra?.A;
   if (a === undefined || !(a > 0) || !Number.isFinite(a)) {
     throw new ExportError(`the LTP curve is not saturating (A = ${a}); a soft-bounds device needs A > 0 — use the piecewise-step export`);
@@ -167,4 +168,49 @@ export function aihwkitPiecewiseStep(metrics: Metric[], cycles: LtpLtdCycle[], n
     mapping: map,
     note: `mean step per pulse in its direction in ${nodes} equally spaced weight bins over all cycles, relative to dw_min; dw_min_std = step scatter / dw_min`,
   };
+}
+
+/** Python float/list literals (repr-exact for doubles). */
+function py(v: number | number[]): string {
+  const one = (x: number) => (Number.isFinite(x) ? (Number.isInteger(x) ? `${x}.0` : String(x)) : "float('nan')");
+  return Array.isArray(v) ? `[${v.map(one).join(', ')}]` : one(v);
+}
+
+/**
+ * A runnable Python snippet that builds the aihwkit device configurations of an export
+ * (SoftBoundsPmaxDevice when available, PiecewiseStepDevice always), as SingleRPUConfig.
+ */
+export function aihwkitPythonSnippet(source: string, soft: SoftBoundsPmax | { unavailable: string }, piecewise: PiecewiseStep): string {
+  const lines = [
+    `# aihwkit device configurations fitted by NeuroProbe from ${source.replace(/[\r\n]/g, ' ')}.`,
+    '# Weights map linearly to conductance:',
+    `#   w = ${py(piecewise.mapping.range_min)} at G = ${piecewise.mapping.g_at_range_min_S} S, w = ${py(piecewise.mapping.range_max)} at G = ${piecewise.mapping.g_at_range_max_S} S`,
+    'try:',
+    '    from aihwkit.simulator.configs import SingleRPUConfig, SoftBoundsPmaxDevice, PiecewiseStepDevice',
+    'except ImportError:  # aihwkit versions that keep the devices in their own module',
+    '    from aihwkit.simulator.configs import SingleRPUConfig',
+    '    from aihwkit.simulator.configs.devices import SoftBoundsPmaxDevice, PiecewiseStepDevice',
+    '',
+  ];
+  if ('unavailable' in soft) lines.push(`# No SoftBoundsPmaxDevice: ${soft.unavailable.replace(/[\r\n]/g, ' ')}`, 'soft_bounds = None');
+  else {
+    lines.push(
+      `# ${soft.note.replace(/[\r\n]/g, ' ')}`,
+      `soft_bounds = SoftBoundsPmaxDevice(p_max=${soft.p_max}, alpha=${py(soft.alpha)}, range_min=${py(soft.range_min)}, range_max=${py(soft.range_max)})`,
+    );
+  }
+  lines.push(
+    '',
+    `# ${piecewise.note.replace(/[\r\n]/g, ' ')}`,
+    'piecewise = PiecewiseStepDevice(',
+    `    w_min=${py(piecewise.w_min)}, w_max=${py(piecewise.w_max)}, dw_min=${py(piecewise.dw_min)}, dw_min_std=${py(piecewise.dw_min_std)},`,
+    `    piecewise_up=${py(piecewise.piecewise_up)},`,
+    `    piecewise_down=${py(piecewise.piecewise_down)},`,
+    ')',
+    '',
+    'rpu_config = SingleRPUConfig(device=soft_bounds if soft_bounds is not None else piecewise)',
+    'rpu_config_piecewise = SingleRPUConfig(device=piecewise)',
+    '',
+  );
+  return lines.join('\n');
 }

@@ -3,12 +3,12 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type BenchmarkCard, CARD_SOURCES, sourceLabel } from '../analysis/card.ts';
+import { type BenchmarkCard, CARD_SOURCES, cardKey, sourceLabel } from '../analysis/card.ts';
 import { comparisonMarkdown, renderCardHtml, renderCardMarkdown, variationMarkdown } from '../analysis/card-render.ts';
 import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import { type ImportOptions, importCsv } from './import/import-run.ts';
-import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
+import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
 import { exportRunHdf5 } from '../db/export-hdf5.ts';
@@ -44,6 +44,17 @@ export function simulationOf(station: Station): Record<string, unknown> | null {
   if (!usesSimulator(station)) return null;
   const sim = station.simulation;
   return { bench: 'in-process', seed: sim?.seed ?? 1, deviceIndex: sim?.deviceIndex ?? 0, device: sim?.device ?? {}, faults: sim?.faults ?? [], realTimeFactor: sim?.realTimeFactor ?? null };
+}
+
+export interface RunFilter {
+  device?: string;
+  protocol?: string;
+  status?: string;
+  source?: 'simulated' | 'measured' | 'imported';
+  /** ISO 8601 lower bound of the start time (inclusive). */
+  since?: string;
+  /** ISO 8601 upper bound of the start time (inclusive). */
+  until?: string;
 }
 
 export interface RunResult {
@@ -161,8 +172,18 @@ export class NeuroProbeApp {
     return { runId: recorder.runId, outcome: { ...outcome, reason, metrics }, card: this.card(recorder.runId) };
   }
 
-  runs(): RunSummary[] {
-    return listRuns(this.db);
+  /** Runs, optionally filtered (device name with * wildcards, protocol, status, source, started within [since, until]). */
+  runs(filter: RunFilter = {}): RunSummary[] {
+    const device = filter.device ? new RegExp(`^${filter.device.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : null;
+    return listRuns(this.db).filter(
+      (r) =>
+        (!device || device.test(r.device)) &&
+        (!filter.protocol || r.protocolId === filter.protocol) &&
+        (!filter.status || r.status === filter.status) &&
+        (!filter.source || r.source === filter.source) &&
+        (!filter.since || r.startedAt >= filter.since) &&
+        (!filter.until || r.startedAt <= filter.until),
+    );
   }
 
   run(runId: number): RunRecord {
@@ -202,8 +223,37 @@ export class NeuroProbeApp {
    * Table-3-style comparison; with `passMinimums` (card key → minimum value) also the yield
    * under that criterion and the device-to-device variation of the headline metrics.
    */
-  compare(runIds: number[], withReference: boolean, passMinimums?: Record<string, number>, poolSources = false): string {
-    const cards = runIds.map((id) => this.card(id));
+  /**
+   * One card per device (and source) from several runs of it: each metric from the newest
+   * run that has it as a value, so LTP/LTD, endurance and energy runs make one Table-3 row.
+   */
+  deviceCards(runIds: number[]): BenchmarkCard[] {
+    const groups = new Map<string, BenchmarkCard[]>();
+    for (const id of runIds) {
+      const c = this.card(id);
+      const key = `${c.device}\u0000${c.source}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    return [...groups.values()].map((cards) => {
+      const newestFirst = [...cards].sort((a, b) => b.runIds[0] - a.runIds[0]);
+      const byKey = new Map<string, Metric>();
+      for (const c of newestFirst) for (const m of c.metrics) {
+        const k = `${cardKey(m)}|${m.convention ?? ''}`;
+        const have = byKey.get(k);
+        if (!have || (have.status === 'missing' && m.status === 'value')) byKey.set(k, m);
+      }
+      return {
+        ...newestFirst[0],
+        protocol: { id: [...new Set(cards.map((c) => c.protocol.id))].join('+'), version: [...new Set(cards.map((c) => c.protocol.version))].join('+') },
+        runIds: cards.map((c) => c.runIds[0]).sort((a, b) => a - b),
+        runStatus: [...new Set(cards.map((c) => c.runStatus))].join('+'),
+        metrics: [...byKey.values()],
+      };
+    });
+  }
+
+  compare(runIds: number[], withReference: boolean, passMinimums?: Record<string, number>, poolSources = false, byDevice = false): string {
+    const cards = byDevice ? this.deviceCards(runIds) : runIds.map((id) => this.card(id));
     let text = comparisonMarkdown(cards, withReference ? TABLE3_REFERENCE : []);
     if (passMinimums) {
       // Yield and device-to-device variation never mix simulated with measured devices unless asked.
@@ -217,6 +267,11 @@ export class NeuroProbeApp {
 
   exportModel(runId: number, target: ModelTarget): Record<string, unknown> {
     return exportDeviceModel(this.db, runId, target);
+  }
+
+  /** The aihwkit device configurations as a runnable Python snippet. */
+  exportModelPython(runId: number): string {
+    return exportDeviceModelPython(this.db, runId);
   }
 
   importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard; notes: string[] } {

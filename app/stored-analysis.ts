@@ -6,7 +6,7 @@ import type { CardFigure, FigureTrace } from '../analysis/card-render.ts';
 import { yNu } from '../analysis/exp-model.ts';
 import type { LtpLtdCycle } from '../analysis/ltp-ltd.ts';
 import type { Metric } from '../analysis/metric.ts';
-import { aihwkitPiecewiseStep, aihwkitSoftBoundsPmax, neurosimParameters } from '../analysis/model-export.ts';
+import { type PiecewiseStep, type SoftBoundsPmax, aihwkitPiecewiseStep, aihwkitPythonSnippet, aihwkitSoftBoundsPmax, neurosimParameters } from '../analysis/model-export.ts';
 import { median, medianCurve } from '../analysis/stats.ts';
 import { decimateMinMax } from '../analysis/decimate.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
@@ -166,6 +166,12 @@ export function cardFigures(db: Db, runId: number): CardFigure[] {
 }
 
 export type ModelTarget = 'aihwkit' | 'neurosim';
+
+/** The aihwkit export as a runnable Python snippet (aihwkit's own classes). */
+export function exportDeviceModelPython(db: Db, runId: number): string {
+  const out = exportDeviceModel(db, runId, 'aihwkit') as { softBoundsPmax: SoftBoundsPmax | { unavailable: string }; piecewiseStep: PiecewiseStep; source: { runId: number; device: string; protocol: string } };
+  return aihwkitPythonSnippet(`run ${runId} (device ${out.source.device}, ${out.source.protocol})`, out.softBoundsPmax, out.piecewiseStep);
+}
 
 export function exportDeviceModel(db: Db, runId: number, target: ModelTarget): Record<string, unknown> {
   const { metrics } = readMetrics(db, runId);

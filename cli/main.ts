@@ -170,11 +170,26 @@ export function buildProgram(): Command {
 
   program
     .command('runs')
-    .description('list the runs in a database')
+    .description('list the runs in a database, optionally filtered')
+    .option('--device <name>', 'device name; * matches anything, e.g. "W3-*"')
+    .option('--protocol <id>', 'protocol id (ltp-ltd, endurance, …, imported)')
+    .addOption(new Option('--status <status>', 'end status').choices(['running', 'completed', 'aborted', 'failed', 'interrupted']))
+    .addOption(new Option('--source <source>', 'where the data came from').choices(['simulated', 'measured', 'imported']))
+    .option('--since <date>', 'started on or after this date/time (ISO 8601, e.g. 2026-11-01)')
+    .option('--until <date>', 'started on or before this date/time (ISO 8601; a date alone means its whole day)')
+    .option('--json', 'print the runs as JSON')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (o: { db: string }) => {
+    .action(async (o: { device?: string; protocol?: string; status?: string; source?: 'simulated' | 'measured' | 'imported'; since?: string; until?: string; json?: boolean; db: string }) => {
+      const date = (flag: string, v: string | undefined, endOfDay: boolean) => {
+        if (v === undefined) return undefined;
+        const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T${endOfDay ? '23:59:59.999' : '00:00:00'}Z` : v);
+        if (!Number.isFinite(t)) throw new UsageError(`${flag} "${v}" is not a date (use ISO 8601, e.g. 2026-11-29 or 2026-11-29T14:00:00Z)`);
+        return new Date(t).toISOString();
+      };
+      const filter = { device: o.device, protocol: o.protocol, status: o.status, source: o.source, since: date('--since', o.since, false), until: date('--until', o.until, true) };
       await withApp(o.db, true, async (app) => {
-        process.stdout.write(terminalSafe(formatRunsTable(app.runs())) + '\n');
+        const runs = app.runs(filter);
+        process.stdout.write(o.json ? JSON.stringify(runs, null, 2) + '\n' : terminalSafe(formatRunsTable(runs)) + '\n');
       });
     });
 
@@ -325,12 +340,13 @@ export function buildProgram(): Command {
     .option('--with-reference', "add the review's Table 3 devices as reference rows (published values, other conditions)")
     .option('--pass <criterion>', 'also report yield and device-to-device variation; pass criterion as minimums, e.g. "dr.ratio:ltp>=2,states.distinct:ltp>=20"')
     .option('--pool-sources', 'compute yield and variation over simulated and measured runs together (kept apart by default)')
+    .option('--by-device', 'one row per device, combining its runs (e.g. LTP/LTD and endurance of the same device)')
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArgs: string[], o: { withReference?: boolean; pass?: string; poolSources?: boolean; db: string }) => {
+    .action(async (runArgs: string[], o: { withReference?: boolean; pass?: string; poolSources?: boolean; byDevice?: boolean; db: string }) => {
       const ids = runArgs.map(parseRunId);
       const minimums = o.pass === undefined ? undefined : parseMinimums(o.pass);
       await withApp(o.db, true, async (app) => {
-        process.stdout.write(terminalSafe(app.compare(ids, Boolean(o.withReference), minimums, Boolean(o.poolSources))));
+        process.stdout.write(terminalSafe(app.compare(ids, Boolean(o.withReference), minimums, Boolean(o.poolSources), Boolean(o.byDevice))));
       });
     });
 
@@ -339,13 +355,15 @@ export function buildProgram(): Command {
     .description('export a device model for neural-network simulators (JSON)')
     .argument('<run>', 'run id')
     .addOption(new Option('--to <target>', 'simulator').choices(['aihwkit', 'neurosim']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'json parameters, or (aihwkit) a runnable Python snippet').choices(['json', 'python']).default('json'))
     .option('--out <file>', 'write to a file')
     .option('--force', FORCE_HELP)
     .option('--db <file>', 'database file', DEFAULT_DB)
-    .action(async (runArg: string, o: { to: 'aihwkit' | 'neurosim'; out?: string; force?: boolean; db: string }) => {
+    .action(async (runArg: string, o: { to: 'aihwkit' | 'neurosim'; format: 'json' | 'python'; out?: string; force?: boolean; db: string }) => {
       const id = parseRunId(runArg);
+      if (o.format === 'python' && o.to !== 'aihwkit') throw new UsageError('--format python is for --to aihwkit (NeuroSim takes the JSON parameters)');
       await withApp(o.db, true, async (app) => {
-        writeOutput(JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out, o);
+        writeOutput(o.format === 'python' ? app.exportModelPython(id) : JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out, o);
       });
     });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -213,5 +213,69 @@ describe('crash and resume', () => {
     const again = await cli(['resume', '1', '--db', 'crash.db'], dir);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/run 1 is completed; only interrupted, aborted or failed runs can be resumed/);
+  });
+});
+
+describe('finding runs, comparing devices, models for aihwkit', () => {
+  it('runs filters by device, protocol, status, source and date, and prints JSON', async () => {
+    const dir = tempDir();
+    await cli(['run', 'ltp-ltd', '--set', 'cycles=1', '--device', 'W3-D1', '--db', 'f.db'], dir);
+    await cli(['run', 'endurance', '--set', 'cycles=200', '--set', 'cyclesPerTrain=100', '--device', 'W3-D1', '--db', 'f.db'], dir);
+    await cli(['run', 'ltp-ltd', '--set', 'cycles=1', '--device', 'W4-D2', '--db', 'f.db'], dir);
+    writeFileSync(join(dir, 'ret.csv'), 't_s,g\n1,5e-5\n10,4.8e-5\n100,4.6e-5\n1000,4.5e-5\n10000,4.45e-5\n');
+    await cli(['import', 'ret.csv', '--as', 'retention', '--g-before', '1e-5', '--db', 'f.db'], dir);
+    const ids = async (...args: string[]) => JSON.parse((await cli(['runs', '--json', '--db', 'f.db', ...args], dir)).stdout).map((r: { id: number }) => r.id);
+    expect(await ids()).toEqual([1, 2, 3, 4]);
+    expect(await ids('--device', 'W3-*')).toEqual([1, 2]);
+    expect(await ids('--protocol', 'ltp-ltd')).toEqual([1, 3]);
+    expect(await ids('--source', 'imported')).toEqual([4]);
+    expect(await ids('--source', 'simulated', '--status', 'completed')).toEqual([1, 2, 3]);
+    expect(await ids('--since', '2000-01-01', '--until', new Date(Date.now() + 86_400_000).toISOString().slice(0, 10))).toEqual([1, 2, 3, 4]);
+    expect(await ids('--until', '2000-01-01')).toEqual([]);
+    const bad = await cli(['runs', '--since', 'yesterday', '--db', 'f.db'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since "yesterday" is not a date/);
+
+    // One row per device: W3-D1's LTP/LTD and endurance runs make one Table-3 row.
+    const cmp = await cli(['compare', '1', '2', '3', '--by-device', '--db', 'f.db'], dir);
+    const rows = cmp.stdout.split('\n').filter((l) => /^\| W\d-D\d /.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^\| W3-D1 \| \d\.\d+\/-\d\.\d+ \| [\d.]+ \(LTP\) [\d.]+ \(LTD\) \| [≥\d]/);
+    expect(rows[0]).toMatch(/NeuroProbe run 1, 2 \(simulated\)/);
+  });
+
+  it('export-model --format python writes a snippet that builds the aihwkit devices', async () => {
+    const dir = tempDir();
+    await cli(['run', 'ltp-ltd', '--set', 'cycles=3', '--db', 'm.db'], dir);
+    const r = await cli(['export-model', '1', '--to', 'aihwkit', '--format', 'python', '--out', 'device.py', '--db', 'm.db'], dir);
+    expect(r.code).toBe(0);
+    // A stand-in for aihwkit's classes that records what the snippet passes (aihwkit itself is not installed here).
+    const stub = join(dir, 'stub', 'aihwkit', 'simulator', 'configs');
+    mkdirSync(stub, { recursive: true });
+    writeFileSync(join(dir, 'stub', 'aihwkit', '__init__.py'), '');
+    writeFileSync(join(dir, 'stub', 'aihwkit', 'simulator', '__init__.py'), '');
+    writeFileSync(
+      join(stub, '__init__.py'),
+      [
+        'from dataclasses import dataclass, field',
+        '@dataclass',
+        'class SoftBoundsPmaxDevice:',
+        '    p_max: int = 1000', '    alpha: float = 0.0005', '    range_min: float = -1.0', '    range_max: float = 1.0',
+        '@dataclass',
+        'class PiecewiseStepDevice:',
+        '    w_min: float = -1.0', '    w_max: float = 1.0', '    dw_min: float = 0.001', '    dw_min_std: float = 0.3',
+        '    piecewise_up: list = field(default_factory=lambda: [1])', '    piecewise_down: list = field(default_factory=lambda: [1])',
+        '@dataclass',
+        'class SingleRPUConfig:',
+        '    device: object = None',
+      ].join('\n'),
+    );
+    const check = `exec(open('device.py').read())\nimport json\nprint(json.dumps({'p_max': rpu_config.device.p_max, 'type_p': type(rpu_config.device.p_max).__name__, 'alpha': rpu_config.device.alpha, 'up': len(rpu_config_piecewise.device.piecewise_up), 'down': len(rpu_config_piecewise.device.piecewise_down)}))`;
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', check], { cwd: dir, env: { ...process.env, PYTHONPATH: join(dir, 'stub') } });
+    const got = JSON.parse(stdout);
+    const json = JSON.parse((await cli(['export-model', '1', '--to', 'aihwkit', '--db', 'm.db'], dir)).stdout);
+    expect(got).toEqual({ p_max: json.softBoundsPmax.p_max, type_p: 'int', alpha: json.softBoundsPmax.alpha, up: 11, down: 11 });
+    const neurosimPy = await cli(['export-model', '1', '--to', 'neurosim', '--format', 'python', '--db', 'm.db'], dir);
+    expect(neurosimPy.code).toBe(2);
   });
 });
