@@ -286,7 +286,7 @@ function dynamicRange(input: LtpLtdInput, phase: Phase, p: PreparedPhase): { met
 }
 
 /** Read noise σ/μ from repeated reads at one state (pooled over blocks, each block's own mean). */
-export function readNoise(blocks: number[][]): { value: number; reads: number } | null {
+export function readNoise(blocks: number[][]): { value: number; reads: number; dof: number } | null {
   const rel: number[] = [];
   for (const b of blocks) {
     const f = b.filter(Number.isFinite);
@@ -299,10 +299,10 @@ export function readNoise(blocks: number[][]): { value: number; reads: number } 
   // Pooled within-block variance, each block losing one degree of freedom to its mean.
   const blocksUsed = blocks.filter((b) => b.filter(Number.isFinite).length >= 2).length;
   const ss = rel.reduce((s, v) => s + v * v, 0);
-  return { value: Math.sqrt(ss / (rel.length - blocksUsed)), reads: rel.length };
+  return { value: Math.sqrt(ss / (rel.length - blocksUsed)), reads: rel.length, dof: rel.length - blocksUsed };
 }
 
-function variabilityMetrics(input: LtpLtdInput, phase: Phase, p: PreparedPhase, range: { low: number; high: number }, noise: { value: number; reads: number } | null): Metric[] {
+function variabilityMetrics(input: LtpLtdInput, phase: Phase, p: PreparedPhase, range: { low: number; high: number }, noise: { value: number; reads: number; dof: number } | null): Metric[] {
   const conditions = input.conditions;
   const fit = p.fit;
   const out: Metric[] = [];
@@ -364,10 +364,18 @@ function variabilityMetrics(input: LtpLtdInput, phase: Phase, p: PreparedPhase, 
       if (!noise) out.push(missing(writeBase, 'needs read.noise (repeated reads) to separate write noise from read noise'));
       else {
         const share = mean(readShare);
-        // Read noise explains (nearly) all the spread: the write noise is below what these data resolve — an upper bound, not 0.
-        if (share >= 0.9 * s * s) {
-          out.push(present({ ...writeBase, convention: 'upper-bound', extra: { read_noise_share: share / (s * s), read_noise_dominates: 1 } }, 100 * Math.sqrt(Math.max(s * s - share, 0.1 * s * s))));
-        } else out.push(present({ ...writeBase, extra: { read_noise_share: share / (s * s) } }, 100 * Math.sqrt(s * s - share)));
+        // σ_r itself comes from few reads: its share of s² is uncertain by ≈ √(2/dof) of itself.
+        const shareSe = share * Math.sqrt(2 / Math.max(1, noise.dof));
+        const excess = s * s - share;
+        if (excess <= 2 * shareSe) {
+          // Read noise explains the spread within its own uncertainty: the write noise is below
+          // what these data resolve — reported as an upper bound, never as 0.
+          const bound = Math.sqrt(Math.max(0, excess + 2 * shareSe));
+          out.push(present({ ...writeBase, convention: 'upper-bound', extra: { read_noise_share: share / (s * s), read_noise_dominates: 1 } }, 100 * bound));
+        } else {
+          const value = Math.sqrt(excess);
+          out.push(present({ ...writeBase, stderr: (100 * shareSe) / (2 * value), extra: { read_noise_share: share / (s * s) } }, 100 * value));
+        }
       }
     } else out.push(missing(relBase, `fewer than 2 steps in the middle third of the range (${relative.length})`));
   }
