@@ -14,7 +14,7 @@
 
 import { type Conditions, type Metric, missing, present } from './metric.ts';
 import { type ExpFit, fitLsq3, fitNeuroSimManual, maxDeviationFromLinear } from './nonlinearity.ts';
-import { yNu } from './exp-model.ts';
+import { xOfY, yNu } from './exp-model.ts';
 import { maxOf, mean, median, medianCurve, minOf, robustSigma, sampleStd } from './stats.ts';
 
 export interface LtpLtdCycle {
@@ -321,7 +321,7 @@ function variabilityMetrics(input: LtpLtdInput, phase: Phase, p: PreparedPhase, 
     id: 'c2c.step_rel',
     qualifier: phase,
     unit: '%',
-    method: 'sample std of the relative step residuals ΔG_k/ΔĜ_k − 1 (ΔĜ_k the fitted curve’s step) over the steps in the middle third of the fitted range, every usable ramp' + exclusionText(p),
+    method: 'sample std of the relative step residuals ΔG/ΔĜ − 1 (ΔĜ the fitted curve’s step from the state the step started in) over the steps starting in the middle third of the fitted range, every usable ramp' + exclusionText(p),
     conditions,
   };
   if (typeof fit === 'string' || fit.deltaG <= 0) {
@@ -339,11 +339,17 @@ function variabilityMetrics(input: LtpLtdInput, phase: Phase, p: PreparedPhase, 
         if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
         const modelStep = modelAt(fit, k / n) - modelAt(fit, (k - 1) / n);
         residuals.push(b - a - modelStep);
-        const yMid = yNu((k - 0.5) / n, fit.nu);
-        if (yMid >= 1 / 3 && yMid <= 2 / 3 && modelStep !== 0) {
-          relative.push((b - a) / modelStep - 1);
-          // Read noise alone gives a step variance of 2·σ_r²·G² (two independent reads).
-          if (noise) readShare.push((2 * noise.value ** 2 * ((a + b) / 2) ** 2) / modelStep ** 2);
+        // The relative residual compares each step with the model's step from the state it
+        // started in (where on the curve the device was), not from its pulse index: a ramp that
+        // starts lower or higher than the median one is not write noise.
+        const ya = (a - fit.gStart) / fit.deltaG;
+        if (ya >= 1 / 3 && ya <= 2 / 3) {
+          const stepFromState = fit.gStart + fit.deltaG * yNu(Math.min(1, xOfY(ya, fit.nu) + 1 / n), fit.nu) - a;
+          if (stepFromState !== 0) {
+            relative.push((b - a) / stepFromState - 1);
+            // Read noise alone gives a step variance of 2·σ_r²·G² (two independent reads).
+            if (noise) readShare.push((2 * noise.value ** 2 * ((a + b) / 2) ** 2) / stepFromState ** 2);
+          }
         }
       }
     }

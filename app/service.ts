@@ -23,7 +23,11 @@ import { type Station, limitsFor, parseStation, usesSimulator } from '../protoco
 import type { Metric } from '../analysis/metric.ts';
 import { SOFTWARE_VERSION } from './version.ts';
 
-export type StartRun = Omit<RunRequest, 'protocol'> & { protocolId: string };
+export type StartRun = Omit<RunRequest, 'protocol'> & {
+  protocolId: string;
+  /** Called with the stored run's id as soon as it exists (before any instrument is contacted). */
+  onRecord?: (runId: number) => void;
+};
 
 export class ResumeError extends Error {
   constructor(message: string) {
@@ -108,7 +112,7 @@ export class NeuroProbeApp {
    * refused resume (wrong status, another process recording it, parameters outside the
    * station's limits) writes nothing.
    */
-  async resumeRun(runId: number, opts: Pick<StartRun, 'onEvent' | 'signal' | 'handleSignals' | 'sim' | 'control'> & { station?: Station } = {}): Promise<RunResult> {
+  async resumeRun(runId: number, opts: Pick<StartRun, 'onEvent' | 'signal' | 'handleSignals' | 'sim' | 'control' | 'onRecord'> & { station?: Station } = {}): Promise<RunResult> {
     const run = getRun(this.db, runId);
     if (!['interrupted', 'aborted', 'failed'].includes(run.status)) {
       throw new ResumeError(`run ${runId} is ${run.status}; only interrupted, aborted or failed runs can be resumed${run.status === 'running' ? ' (another process is recording it now)' : ''}`);
@@ -138,6 +142,7 @@ export class NeuroProbeApp {
 
   private async execute(req: StartRun, recorder: RunRecorder, finalMetrics?: () => Metric[]): Promise<RunResult> {
     const protocol = getProtocol(req.protocolId);
+    req.onRecord?.(recorder.runId);
     let started = false;
     let outcome: RunOutcome;
     try {

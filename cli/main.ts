@@ -418,6 +418,25 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('serve')
+    .description('the user interface in a browser: HTTP + WebSocket on 127.0.0.1 with a token in the URL')
+    .option('--port <n>', 'TCP port (0 = any free port)', '8400')
+    .option('--host <address>', 'interface to listen on (default 127.0.0.1; another one only when you mean it — the token is still required)', '127.0.0.1')
+    .option('--station <file>', 'station JSON (default: the built-in simulated bench)')
+    .option('--real-time <factor>', 'simulated bench: play trains in wall-clock time at this factor (default 1; 0 = as fast as possible)', '1')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action(async (o: { port: string; host: string; station?: string; realTime: string; db: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${o.port}" is not a port number 0..65535`);
+      const factor = Number(o.realTime);
+      if (!(factor >= 0)) throw new UsageError(`--real-time "${o.realTime}" is not a number ≥ 0`);
+      let station = o.station ? loadStationFile(o.station) : simulatedStation();
+      if (station.simulation && factor > 0 && station.simulation.realTimeFactor === undefined) station = { ...station, simulation: { ...station.simulation, realTimeFactor: factor } };
+      const { serveUi } = await import('./serve.ts');
+      await serveUi({ db: o.db, station, host: o.host, port });
+    });
+
+  program
     .command('bench')
     .description('performance benchmarks (pulses/s, storage throughput)')
     .action(async () => {

@@ -163,6 +163,11 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
     }
   },
 
+  estimateDurationS(p, lineFrequencyHz) {
+    const read = (p.readDelayS as number) + (p.nplc as number) / lineFrequencyHz;
+    return (p.cycles as number) * ((p.setWidthS as number) + (p.resetWidthS as number) + 2 * read);
+  },
+
   analyse(data, p) {
     const acc = accumulate(data, p);
     const conditions = conditionsOf(p, p.cycles as number);

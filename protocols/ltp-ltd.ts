@@ -256,6 +256,12 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
     }
   },
 
+  estimateDurationS(p, lineFrequencyHz) {
+    const aperture = (p.nplc as number) / lineFrequencyHz;
+    const read = (p.readDelayS as number) + aperture;
+    return (p.readRepeats as number) * read + (p.cycles as number) * 2 * (read + (p.pulsesPerTrain as number) * (p.pulseIntervalS as number));
+  },
+
   analyse(data, p) {
     const cycles = cyclesFromRunData(data, p);
     const repeated = repeatedReadsFromRunData(data, p);

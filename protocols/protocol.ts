@@ -70,5 +70,7 @@ export interface ProtocolDefinition<T extends ParamSpecs = ParamSpecs> {
   checkFeasible(p: ParamValues<T>, bench: BenchInstruments): void;
   /** Plays the protocol; may return why it ended early (e.g. a failure criterion met). */
   run(p: ParamValues<T>, ctx: RunContext): Promise<void | string>;
+  /** Expected wall-clock duration on a bench whose mains runs at `lineFrequencyHz`, s (for the UI before Start). */
+  estimateDurationS?(p: ParamValues<T>, lineFrequencyHz: number): number;
   analyse(data: RunData, p: ParamValues<T>): AnalysisResult;
 }

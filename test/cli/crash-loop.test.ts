@@ -9,10 +9,21 @@ import { NeuroProbeApp } from '../../app/service.ts';
 import { readAllChannels } from '../../db/reader.ts';
 import { Rng } from '../../drivers/sim/rng.ts';
 import { simulatedStation } from '../../protocols/station.ts';
-import { cli, exited, spawnCli } from '../helpers/cli.ts';
-import { useTempDir } from '../helpers/temp.ts';
+import { cli, exited, spawnCli, waitFor } from '../helpers/cli.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll } from 'vitest';
 
-const tempDir = useTempDir();
+// The two loops run concurrently: each keeps its own folder until both are done.
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'neuroprobe-crash-'));
+  dirs.push(d);
+  return d;
+}
 const KILLS = 26;
 
 function setArgs(params: Record<string, number | string>): string[] {
@@ -45,9 +56,19 @@ async function crashLoop(protocolId: string, params: Record<string, number | str
     const existing = statusOf(db, current);
     const args = existing ? ['resume', String(existing.id), '--db', db] : ['run', protocolId, ...setArgs(params), '--device', current, '--db', db];
     const child = spawnCli(args, dir);
-    // A random moment: during start-up, connecting, mid-train or between trains.
-    const delay = 200 + rng.uniform() * 2200;
-    const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+    // A random moment: a third of the kills at any time from the start (start-up, connecting,
+    // recording), the others once the run plays (mid-train or between trains), so a loaded
+    // machine's slow start-up cannot turn every kill into an early one.
+    const early = rng.uniform() < 1 / 3;
+    const delay = early ? 200 + rng.uniform() * 2200 : rng.uniform() * 800;
+    let timer: NodeJS.Timeout | undefined;
+    if (early) timer = setTimeout(() => child.kill('SIGKILL'), delay);
+    else {
+      waitFor(child, 'stderr', /running |%/, 120_000).then(
+        () => (timer = setTimeout(() => child.kill('SIGKILL'), delay)),
+        () => undefined,
+      );
+    }
     const code = await exited(child);
     clearTimeout(timer);
     const after = statusOf(db, current);

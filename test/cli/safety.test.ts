@@ -142,13 +142,13 @@ describe('a live run is never disturbed', () => {
     const child = spawnCli(['run', 'ltp-ltd', '--station', station, '--set', 'cycles=60', '--db', 'live.db'], dir); // about 12 s of wall-clock time
     await waitFor(child, 'stderr', /running ltp-ltd/);
     const runs = await cli(['runs', '--db', 'live.db'], dir);
-    expect(runs.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.0\.0\s+running\s+simulated/m);
+    expect(runs.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.1\.0\s+running\s+simulated/m);
     const resume = await cli(['resume', '1', '--db', 'live.db'], dir);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/run 1 is running; .*another process is recording it/);
     expect(await exited(child)).toBe(0);
     const after = await cli(['runs', '--db', 'live.db'], dir);
-    expect(after.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.0\.0\s+completed/m);
+    expect(after.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.1\.0\s+completed/m);
   });
 
   it('two runs at once into one new database both complete, and so do four processes creating it', async () => {
@@ -161,7 +161,7 @@ describe('a live run is never disturbed', () => {
     const integrity = app.db.pragma('integrity_check', { simple: true });
     app.close();
     expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(runs.map((r) => r.samples).sort((a, b) => a - b)).toEqual([202, 202, 20 * 202, 20 * 202]);
+    expect(runs.map((r) => r.samples).sort((a, b) => a - b)).toEqual([10 + 202, 10 + 202, 10 + 20 * 202, 10 + 20 * 202]);
     expect(integrity).toBe('ok');
   });
 });
@@ -207,7 +207,7 @@ describe('outputs never clobber inputs', () => {
     const r = await cli(['run', 'ltp-ltd', '--set', 'cycles=1', '--device', 'W3-D17'], dir);
     expect(r.code).toBe(0);
     expect(r.stderr.split('\n')[0]).toMatch(/no --station given: using the built-in SIMULATED bench/);
-    expect(r.stderr).toMatch(/running ltp-ltd v1\.0\.0 on W3-D17 \(simulated KEITHLEY INSTRUMENTS MODEL 2450\)/);
+    expect(r.stderr).toMatch(/running ltp-ltd v1\.1\.0 on W3-D17 \(simulated KEITHLEY INSTRUMENTS MODEL 2450\)/);
     expect(r.stdout).toMatch(/source: SIMULATED bench data \(not a measurement\)/);
     const md = await cli(['card', '1', '--format', 'md'], dir);
     expect(md.stdout).toMatch(/\*\*Source:\*\* SIMULATED bench data/);

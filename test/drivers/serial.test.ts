@@ -54,7 +54,7 @@ describe('serial transport over a pseudo-terminal', () => {
     cleanups.push(() => app.close());
     const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 1 }, station, device: 'S1' });
     expect(r.outcome.status).toBe('completed');
-    expect(app.run(r.runId!).samples).toBe(202);
+    expect(app.run(r.runId!).samples).toBe(10 + 202); // read-noise reads, one cycle
     expect(sim.smu.isOutputOn).toBe(false);
   });
 

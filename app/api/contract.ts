@@ -1,0 +1,110 @@
+// The API contract: every command a front end may send (desktop window, browser, tests)
+// with its parameters validated by zod at the boundary, and every event the server
+// pushes. The web server and the Electron bridge carry exactly these messages. This
+// module imports nothing but zod, so the renderer can use it in a browser.
+
+import { z } from 'zod';
+
+const runId = z.number().int().positive();
+const paramValues = z.record(z.string(), z.union([z.number(), z.string()]));
+
+export const RunFilterSchema = z.strictObject({
+  device: z.string().max(200).optional(),
+  protocol: z.string().max(100).optional(),
+  status: z.enum(['running', 'completed', 'aborted', 'failed', 'interrupted']).optional(),
+  source: z.enum(['simulated', 'measured', 'imported']).optional(),
+  since: z.string().max(40).optional(),
+  until: z.string().max(40).optional(),
+});
+
+export const COMMANDS = {
+  /** Protocols with their parameter specs (units, ranges, defaults, help). */
+  protocols: z.strictObject({}),
+  /** The station the server runs on (the built-in simulated bench unless started with one). */
+  station: z.strictObject({}),
+  /** Validation, safety check and duration estimate, with no instrument contact. */
+  check: z.strictObject({ protocolId: z.string().min(1).max(100), params: paramValues, device: z.string().min(1).max(200) }),
+  start: z.strictObject({ protocolId: z.string().min(1).max(100), params: paramValues, device: z.string().min(1).max(200) }),
+  pause: z.strictObject({ runId }),
+  resume: z.strictObject({ runId }),
+  abort: z.strictObject({ runId }),
+  /** The live run, if any (so a page opened mid-run can follow it). */
+  live: z.strictObject({}),
+  runs: z.strictObject({ filter: RunFilterSchema.default({}) }),
+  run: z.strictObject({ runId }),
+  card: z.strictObject({ runId }),
+  /** One channel against another (or the sample index), min/max-decimated to `maxPoints`. */
+  channel: z.strictObject({ runId, y: z.string().min(1).max(100), x: z.string().min(1).max(100).optional(), maxPoints: z.number().int().min(10).max(100_000).default(4000) }),
+  compare: z.strictObject({ runIds: z.array(runId).min(1).max(500), byDevice: z.boolean().default(false), withReference: z.boolean().default(false) }),
+  /** The simulated instruments' output state (simulated stations only). */
+  simState: z.strictObject({}),
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandParams<C extends CommandName> = z.input<(typeof COMMANDS)[C]>;
+export type ParsedParams<C extends CommandName> = z.output<(typeof COMMANDS)[C]>;
+
+export class ContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+/** Validates a command and its parameters; throws a ContractError naming the field. */
+export function parseCommand(name: string, params: unknown): { name: CommandName; params: unknown } {
+  if (!Object.hasOwn(COMMANDS, name)) throw new ContractError(`unknown command "${name}"; known: ${Object.keys(COMMANDS).join(', ')}`);
+  const schema = COMMANDS[name as CommandName];
+  const r = schema.safeParse(params ?? {});
+  if (!r.success) throw new ContractError(`${name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(parameters)'}: ${i.message}`).join('; ')}`);
+  return { name: name as CommandName, params: r.data };
+}
+
+export interface ParamSpecView {
+  name: string;
+  kind: 'number' | 'integer' | 'enum';
+  unit: string;
+  default: number | string;
+  min?: number;
+  max?: number;
+  choices?: string[];
+  help: string;
+}
+
+export interface ProtocolView {
+  id: string;
+  version: string;
+  title: string;
+  summary: string;
+  params: ParamSpecView[];
+  channels: { name: string; unit: string; description: string }[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Parameter errors and safety violations, one line each. */
+  problems: string[];
+  /** Expected duration on the bench, s (null when it cannot be estimated). */
+  durationS: number | null;
+}
+
+export interface StationView {
+  name: string;
+  simulated: boolean;
+  instruments: { id: string; model: string; role: string; resource: string }[];
+  limits: { maxAbsVoltageV: number; maxAbsCurrentA: number; complianceA: number; minPulseWidthS: number };
+}
+
+/** Events the server pushes to every connected client. */
+export type ApiEvent =
+  | { type: 'run.started'; runId: number; protocol: string; device: string; simulated: boolean }
+  | { type: 'run.progress'; runId: number; done: number; total: number; message: string; etaS: number | null }
+  | { type: 'run.data'; runId: number; channels: Record<string, number[]> }
+  | { type: 'run.metrics'; runId: number; metrics: { key: string; value: number | null; unit: string; reason?: string }[] }
+  | { type: 'run.paused'; runId: number }
+  | { type: 'run.resumed'; runId: number }
+  | { type: 'run.ended'; runId: number; status: string; reason: string }
+  | { type: 'safety'; message: string };
+
+export const EVENTS_PATH = '/api/events';
+export const API_PREFIX = '/api/';

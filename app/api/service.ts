@@ -1,0 +1,249 @@
+// The server side of the API contract: executes validated commands on the application
+// service and pushes the live run's events to every subscriber, batched to at most ten
+// data messages a second. One bench, so one live run at a time. Used by `neuroprobe
+// serve` (HTTP + WebSocket) and by the Electron main process (IPC).
+
+import { cardKey } from '../../analysis/card.ts';
+import { table3Row } from '../../analysis/table3.ts';
+import { TABLE3_REFERENCE } from '../../analysis/table3.ts';
+import { SimBench } from '../../drivers/sim/bench.ts';
+import { ParamError, validateParams } from '../../protocols/params.ts';
+import { getProtocol, listProtocols } from '../../protocols/registry.ts';
+import { RunControl } from '../../protocols/run-control.ts';
+import { SafetyError, prepareParams } from '../../protocols/runner.ts';
+import { type Station, limitsFor, usesSimulator } from '../../protocols/station.ts';
+import type { NeuroProbeApp } from '../service.ts';
+import { type ApiEvent, type CheckResult, type CommandName, ContractError, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
+
+const DATA_INTERVAL_MS = 100;
+
+interface LiveRun {
+  runId: number;
+  protocol: string;
+  device: string;
+  control: RunControl;
+  abort: AbortController;
+  startedMs: number;
+  paused: boolean;
+  done: Promise<unknown>;
+}
+
+export class BusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BusyError';
+  }
+}
+
+export class ApiService {
+  private live: LiveRun | null = null;
+  private lastSim: SimBench | null = null;
+  private readonly listeners = new Set<(e: ApiEvent) => void>();
+
+  constructor(
+    readonly app: NeuroProbeApp,
+    readonly station: Station,
+  ) {}
+
+  subscribe(listener: (e: ApiEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: ApiEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a broken subscriber never stops a run
+      }
+    }
+  }
+
+  /** Validates and executes one command; errors are thrown with a message for the user. */
+  async handle(name: string, rawParams: unknown): Promise<unknown> {
+    const cmd = parseCommand(name, rawParams);
+    const q = <C extends CommandName>(_: C) => cmd.params as ParsedParams<C>;
+    switch (cmd.name) {
+      case 'protocols':
+        return this.protocols();
+      case 'station':
+        return this.stationView();
+      case 'check':
+        return this.check(q('check'));
+      case 'start':
+        return this.start(q('start'));
+      case 'pause':
+        return this.control(q('pause'), 'pause');
+      case 'resume':
+        return this.control(q('resume'), 'resume');
+      case 'abort':
+        return this.control(q('abort'), 'abort');
+      case 'live':
+        return this.live ? { runId: this.live.runId, protocol: this.live.protocol, device: this.live.device, paused: this.live.paused } : null;
+      case 'runs':
+        return this.app.runs(q('runs').filter);
+      case 'run':
+        return this.app.run(q('run').runId);
+      case 'card':
+        return this.app.card(q('card').runId);
+      case 'channel': {
+        const c = q('channel');
+        const xy = this.app.channelForPlot(c.runId, c.y, c.x, c.maxPoints);
+        return { x: Array.from(xy.x), y: Array.from(xy.y) };
+      }
+      case 'compare': {
+        const c = q('compare');
+        const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
+        return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source) };
+      }
+      case 'simState': {
+        const s = this.lastSim;
+        if (!usesSimulator(this.station)) return null;
+        return s ? { outputOn: s.smu.isOutputOn, levelV: s.smu.sourceLevelV, triggerRunning: s.smu.isTriggerRunning } : { outputOn: false, levelV: 0, triggerRunning: false };
+      }
+    }
+  }
+
+  protocols(): ProtocolView[] {
+    return listProtocols().map((p) => ({
+      id: p.id,
+      version: p.version,
+      title: p.title,
+      summary: p.summary,
+      channels: p.channels,
+      params: Object.entries(p.params).map(([name, s]) => ({
+        name,
+        kind: s.kind,
+        unit: s.unit,
+        default: s.default,
+        help: s.help,
+        ...(s.kind === 'enum' ? { choices: [...s.choices] } : { min: s.min, max: s.max }),
+      })),
+    }));
+  }
+
+  stationView(): StationView {
+    const s = this.station;
+    return { name: s.name, simulated: usesSimulator(s), instruments: s.instruments.map((i) => ({ id: i.id, model: i.model, role: i.role, resource: i.resource })), limits: s.limits };
+  }
+
+  check(p: { protocolId: string; params: Record<string, number | string>; device: string }): CheckResult {
+    let protocol;
+    try {
+      protocol = getProtocol(p.protocolId);
+    } catch (e) {
+      return { ok: false, problems: [(e as Error).message], durationS: null };
+    }
+    try {
+      prepareParams(protocol, p.params, limitsFor(this.station, p.device));
+      const values = validateParams(protocol.params, p.params, protocol.id);
+      return { ok: true, problems: [], durationS: protocol.estimateDurationS ? protocol.estimateDurationS(values, 50) : null };
+    } catch (e) {
+      if (e instanceof SafetyError) return { ok: false, problems: e.violations, durationS: null };
+      if (e instanceof ParamError) return { ok: false, problems: e.message.replace(/^[\w-]+: /, '').split('; '), durationS: null };
+      throw e;
+    }
+  }
+
+  private async start(p: { protocolId: string; params: Record<string, number | string>; device: string }): Promise<{ runId: number }> {
+    if (this.live) throw new BusyError(`run ${this.live.runId} is still playing on this bench; abort it or wait for it to end`);
+    const verdict = this.check(p);
+    if (!verdict.ok) throw new ParamError(verdict.problems.join('; '));
+    const control = new RunControl();
+    const abort = new AbortController();
+    const sim = usesSimulator(this.station) ? new SimBench(this.station.simulation ?? {}) : undefined;
+    this.lastSim = sim ?? null;
+    let pending: Record<string, number[]> = {};
+    let timer: NodeJS.Timeout | null = null;
+    let runId = 0;
+    const flush = () => {
+      timer = null;
+      if (Object.keys(pending).length === 0) return;
+      this.emit({ type: 'run.data', runId, channels: pending });
+      pending = {};
+    };
+    let resolveId!: (id: number) => void;
+    const idKnown = new Promise<number>((r) => (resolveId = r));
+    const startedMs = Date.now();
+    const done = this.app
+      .runProtocol({
+        protocolId: p.protocolId,
+        params: p.params,
+        station: this.station,
+        device: p.device,
+        sim,
+        control,
+        signal: abort.signal,
+        onRecord: (id) => {
+          runId = id;
+          resolveId(id);
+        },
+        onEvent: (e) => {
+          // Data already measured reaches clients before any state change that follows it.
+          if (e.type !== 'data' && e.type !== 'progress' && timer) {
+            clearTimeout(timer);
+            flush();
+          }
+          if (e.type === 'started') this.emit({ type: 'run.started', runId, protocol: e.protocol, device: p.device, simulated: e.instruments.some((i) => i.simulated) });
+          else if (e.type === 'progress') {
+            const elapsed = (Date.now() - startedMs) / 1000;
+            const etaS = e.done > 0 && e.total > e.done ? (elapsed / e.done) * (e.total - e.done) : e.done >= e.total ? 0 : null;
+            this.emit({ type: 'run.progress', runId, done: e.done, total: e.total, message: e.message, etaS });
+          } else if (e.type === 'data') {
+            for (const [k, v] of Object.entries(e.chunk.channels)) (pending[k] ??= []).push(...v);
+            timer ??= setTimeout(flush, DATA_INTERVAL_MS);
+          } else if (e.type === 'paused') {
+            if (this.live) this.live.paused = true;
+            this.emit({ type: 'run.paused', runId });
+          } else if (e.type === 'resumed') {
+            if (this.live) this.live.paused = false;
+            this.emit({ type: 'run.resumed', runId });
+          }
+        },
+      })
+      .then(
+        (r) => {
+          if (timer) clearTimeout(timer);
+          flush();
+          this.emit({
+            type: 'run.metrics',
+            runId: r.runId,
+            metrics: r.outcome.metrics.map((m) => ({ key: cardKey(m) + (m.convention && m.convention !== 'signed' && m.convention !== 'magnitude' ? ` [${m.convention}]` : ''), value: m.status === 'value' ? m.value : null, unit: m.unit, ...(m.status === 'missing' ? { reason: m.reason } : {}) })),
+          });
+          this.emit({ type: 'run.ended', runId: r.runId, status: r.outcome.status, reason: r.outcome.reason });
+        },
+        (e: unknown) => {
+          if (timer) clearTimeout(timer);
+          this.emit({ type: 'run.ended', runId, status: 'failed', reason: (e as Error).message });
+        },
+      )
+      .finally(() => {
+        if (this.live?.abort === abort) this.live = null;
+      });
+    this.live = { runId: 0, protocol: p.protocolId, device: p.device, control, abort, startedMs, paused: false, done };
+    const id = await Promise.race([idKnown, done.then(() => runId)]);
+    if (this.live && this.live.abort === abort) this.live.runId = id;
+    return { runId: id };
+  }
+
+  private control(p: { runId: number }, what: 'pause' | 'resume' | 'abort'): { ok: true } {
+    const live = this.live;
+    if (!live || live.runId !== p.runId) throw new ContractError(`run ${p.runId} is not playing on this bench`);
+    if (what === 'pause') live.control.pause();
+    else if (what === 'resume') live.control.resume();
+    else {
+      live.abort.abort('aborted from the user interface');
+      this.emit({ type: 'safety', message: `run ${p.runId}: abort requested — sources go to 0 V and off` });
+    }
+    return { ok: true };
+  }
+
+  /** Aborts a live run (server shutdown) and waits for its safe state. */
+  async shutdown(): Promise<void> {
+    const live = this.live;
+    if (!live) return;
+    live.abort.abort('server stopped');
+    await live.done.catch(() => undefined);
+  }
+}

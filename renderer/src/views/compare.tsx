@@ -1,0 +1,73 @@
+// Compare view: the runs ticked in Data as Table-3 rows (one per run, or per device),
+// optionally with the review's published devices under their own conditions.
+
+import { useEffect, useState } from 'react';
+import { call } from '../api.ts';
+
+interface Row {
+  device: string;
+  source: string;
+  nonlinearity: string;
+  dynamicRange: string;
+  endurance: string;
+  energyPerSpike: string;
+  convention: string;
+}
+
+export function CompareView({ selected }: { selected: number[] }) {
+  const [byDevice, setByDevice] = useState(false);
+  const [withReference, setWithReference] = useState(false);
+  const [rows, setRows] = useState<Row[]>([]);
+  const [reference, setReference] = useState<Row[]>([]);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (selected.length === 0) return setRows([]);
+    call<'compare', { rows: Row[]; reference: Row[] }>('compare', { runIds: selected, byDevice, withReference }).then(
+      (r) => {
+        setRows(r.rows);
+        setReference(r.reference);
+        setError('');
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [selected, byDevice, withReference]);
+  return (
+    <section className="view">
+      <h2>Compare</h2>
+      <div className="row">
+        <label>
+          <input type="checkbox" checked={byDevice} onChange={(e) => setByDevice(e.target.checked)} /> one row per device
+        </label>
+        <label>
+          <input type="checkbox" checked={withReference} onChange={(e) => setWithReference(e.target.checked)} /> with the review's reference devices
+        </label>
+      </div>
+      {selected.length === 0 && <p>Tick runs in the Data view to compare them.</p>}
+      {error && <p role="alert" className="error">{error}</p>}
+      <table className="compare" data-testid="compare-table">
+        <thead>
+          <tr>
+            <th>device</th>
+            <th>nonlinearity (LTP/LTD)</th>
+            <th>dynamic range</th>
+            <th>endurance</th>
+            <th>energy per spike</th>
+            <th>source</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...rows, ...reference].map((r, i) => (
+            <tr key={i} className={i >= rows.length ? 'reference' : ''} title={r.convention}>
+              <td>{r.device}</td>
+              <td>{r.nonlinearity}</td>
+              <td>{r.dynamicRange}</td>
+              <td>{r.endurance}</td>
+              <td>{r.energyPerSpike}</td>
+              <td>{r.source}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,117 @@
+// Run view: the live run's plot (reads as they are measured), progress with ETA, Pause /
+// Resume / Abort, the event log and, at the end, the metrics.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { type ApiEvent, call, onEvent } from '../api.ts';
+import { Plot } from '../plot.tsx';
+
+export interface LiveState {
+  runId: number;
+  protocol: string;
+  device: string;
+  status: 'running' | 'paused' | 'completed' | 'aborted' | 'failed' | 'interrupted';
+  done: number;
+  total: number;
+  message: string;
+  etaS: number | null;
+  reason: string;
+  metrics: { key: string; value: number | null; unit: string; reason?: string }[];
+  log: string[];
+}
+
+const PHASE_NAMES = ['LTP', 'LTD', 'read noise'];
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: () => void }) {
+  const appendRef = useRef<((name: string, x: number[], y: number[]) => void) | null>(null);
+  const index = useRef(0);
+  const [plotKey, setPlotKey] = useState(0);
+  const runId = live?.runId ?? null;
+
+  useEffect(() => {
+    index.current = 0;
+    setPlotKey((k) => k + 1);
+  }, [runId]);
+
+  useEffect(
+    () =>
+      onEvent((e: ApiEvent) => {
+        if (e.type !== 'run.data' || e.runId !== runId || !appendRef.current) return;
+        const y = e.channels.i_read_A ?? Object.values(e.channels)[0] ?? [];
+        const phase = e.channels.phase;
+        const byName = new Map<string, { x: number[]; y: number[] }>();
+        for (let i = 0; i < y.length; i++) {
+          const name = phase ? (PHASE_NAMES[phase[i]] ?? `phase ${phase[i]}`) : 'reads';
+          let s = byName.get(name);
+          if (!s) byName.set(name, (s = { x: [], y: [] }));
+          s.x.push(index.current++);
+          s.y.push(y[i]);
+        }
+        for (const [name, s] of byName) appendRef.current(name, s.x, s.y);
+      }),
+    [runId],
+  );
+
+  const bind = useCallback((append: (name: string, x: number[], y: number[]) => void) => {
+    appendRef.current = append;
+  }, []);
+
+  if (!live) return <section className="view"><h2>Run</h2><p>No run yet: start one from the Protocol view.</p></section>;
+  const playing = live.status === 'running' || live.status === 'paused';
+  const pct = live.total > 0 ? (100 * live.done) / live.total : 0;
+  return (
+    <section className="view">
+      <h2>
+        Run {live.runId}: {live.protocol} on {live.device} — <span data-testid="run-status" className={`status ${live.status}`}>{live.status}</span>
+      </h2>
+      <div className="row">
+        <progress max={100} value={pct} />
+        <span data-testid="progress">
+          {pct.toFixed(0)} % {live.message}
+          {live.etaS !== null && playing ? ` — about ${live.etaS < 90 ? `${live.etaS.toFixed(0)} s` : `${(live.etaS / 60).toFixed(1)} min`} left` : ''}
+        </span>
+      </div>
+      <div className="row controls">
+        {live.status === 'paused' ? (
+          <button onClick={() => void call('resume', { runId: live.runId })} data-testid="resume">
+            Resume
+          </button>
+        ) : (
+          <button disabled={!playing} onClick={() => void call('pause', { runId: live.runId })} data-testid="pause" title="holds at the next checkpoint with the outputs off">
+            Pause
+          </button>
+        )}
+        <button className="danger" disabled={!playing} onClick={onAbort} data-testid="abort" title="Esc">
+          Abort (Esc)
+        </button>
+        {!playing && <span data-testid="end-reason">{live.reason}</span>}
+      </div>
+      <Plot key={plotKey} title="Reads as they are measured" xTitle="read number" yTitle="I_read (A)" bindAppend={bind} testId="live-plot" />
+      {live.metrics.length > 0 && (
+        <table className="metrics" data-testid="live-metrics">
+          <tbody>
+            {live.metrics.map((m) => (
+              <tr key={m.key} className={m.value === null ? 'missing' : ''}>
+                <td>
+                  <code>{m.key}</code>
+                </td>
+                <td>{m.value === null ? `missing: ${m.reason}` : `${fmt(m.value)} ${m.unit === '1' ? '' : m.unit}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <details open>
+        <summary>events</summary>
+        <ol className="log" data-testid="log">
+          {live.log.map((l, i) => (
+            <li key={i}>{l}</li>
+          ))}
+        </ol>
+      </details>
+    </section>
+  );
+}

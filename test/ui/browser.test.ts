@@ -1,0 +1,159 @@
+// The user interface in a real browser (Debian's Chromium driven by playwright-core)
+// against `neuroprobe serve`'s server on the paced simulated bench: the token guards
+// the page and the socket; a bad value is refused in the form; a run started from the
+// form plots live, pauses, resumes and aborts with the outputs off; finished runs are
+// found, carded and compared. Screenshots of every view go to test-results/ui/.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiService } from '../../app/api/service.ts';
+import { type RunningServer, startApiServer } from '../../app/api/http-server.ts';
+import { NeuroProbeApp } from '../../app/service.ts';
+import { simulatedStation } from '../../protocols/station.ts';
+import { useTempDir } from '../helpers/temp.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const DIST = join(ROOT, 'renderer', 'dist');
+const SHOTS = join(ROOT, 'test-results', 'ui');
+const CHROMIUM = '/usr/bin/chromium';
+const tempDir = useTempDir();
+
+let app: NeuroProbeApp;
+let api: ApiService;
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(join(DIST, 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'error' });
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const station = simulatedStation();
+  app = new NeuroProbeApp(join(tempDir(), 'ui.db'));
+  api = new ApiService(app, { ...station, simulation: { ...station.simulation!, realTimeFactor: 1 } });
+  server = await startApiServer(api, { staticDir: DIST, port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.shutdown();
+  await server?.close();
+  app?.close();
+});
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function points(page: Page): Promise<number> {
+  return Number(await page.getByTestId('live-plot').getAttribute('data-points'));
+}
+
+describe('the browser user interface', () => {
+  it('refuses the page, the API and the event socket without the token, and other origins', async () => {
+    expect((await fetch(`${server.origin}/`)).status).toBe(401);
+    expect((await fetch(`${server.origin}/?token=wrong`)).status).toBe(401);
+    expect((await fetch(`${server.origin}/api/station`, { method: 'POST', body: '{}' })).status).toBe(401);
+    const foreign = await fetch(`${server.origin}/api/station`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${server.token}`, origin: 'http://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const refused = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`${server.origin.replace('http', 'ws')}/api/events`);
+      ws.on('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`));
+      ws.on('open', () => resolve('open'));
+      ws.on('error', () => resolve('error'));
+    });
+    expect(refused).toBe('HTTP 401');
+    const ok = await fetch(`${server.origin}/api/station`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${server.token}` } });
+    expect(((await ok.json()) as { result: { simulated: boolean } }).result.simulated).toBe(true);
+  });
+
+  it('form → live run → pause → resume → abort with outputs off → data → card → compare', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('sim-badge').textContent()).toBe('SIMULATED BENCH');
+
+    // An out-of-limit value is refused with its message, and Start stays disabled.
+    await page.fill('#param-potentiationAmplitudeV', '9');
+    await expect.poll(() => page.getByTestId('check').textContent()).toMatch(/potentiationAmplitudeV = 9 V exceeds the device limit \|V\| ≤ 5 V/);
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await shot(page, 'protocol-refused');
+
+    await page.fill('#param-potentiationAmplitudeV', '1.5');
+    await page.fill('#param-cycles', '6');
+    await page.fill('#param-pulsesPerTrain', '50');
+    await page.fill('#param-pulseIntervalS', '0.01');
+    await expect.poll(() => page.getByTestId('check').textContent()).toMatch(/within the station's safety limits; expected duration ≈ \d/);
+    await shot(page, 'protocol');
+    await page.getByTestId('start').click();
+
+    // Live: the plot gains points while the run plays.
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('running');
+    await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(20);
+    const before = await points(page);
+    await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(before);
+    await shot(page, 'run-live');
+
+    // Pause holds at the next checkpoint with the output off; Resume continues.
+    await page.getByTestId('pause').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('paused');
+    expect(await api.handle('simState', {})).toMatchObject({ outputOn: false, triggerRunning: false });
+    const whilePaused = await points(page);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await points(page)).toBe(whilePaused);
+    await shot(page, 'run-paused');
+    await page.getByTestId('resume').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('running');
+    await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(whilePaused);
+
+    // Abort with the Esc key: the run ends aborted and the simulator's output is off at 0 V.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('aborted');
+    expect(await api.handle('simState', {})).toEqual({ outputOn: false, levelV: 0, triggerRunning: false });
+    await shot(page, 'run-aborted');
+
+    // A short run to completion, with its metrics.
+    await page.getByTestId('tab-Protocol').click();
+    await page.fill('#param-cycles', '2');
+    await page.fill('#param-pulsesPerTrain', '40');
+    await page.fill('#param-pulseIntervalS', '0.005');
+    await page.fill('[data-testid=device]', 'SIM-D2');
+    await expect.poll(() => page.getByTestId('check').textContent()).toMatch(/within the station's safety limits/);
+    await page.getByTestId('start').click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 }).toBe('completed');
+    await expect.poll(() => page.getByTestId('live-metrics').textContent(), { timeout: 5000 }).toMatch(/nl\.lsq3:ltp/);
+    await shot(page, 'run-completed');
+
+    // Data: both runs are there; the second one's card opens.
+    await page.getByTestId('tab-Data').click();
+    await expect.poll(() => page.getByTestId('runs-table').textContent()).toMatch(/aborted[\s\S]*completed/);
+    await page.getByTestId('run-row-2').click();
+    await expect.poll(() => page.getByTestId('card').textContent(), { timeout: 5000 }).toMatch(/nl\.lsq3:ltp/);
+    expect(await page.getByTestId('card').textContent()).toMatch(/SIMULATED bench data/);
+    await expect.poll(async () => Number(await page.getByTestId('stored-plot').getAttribute('data-points'))).toBeGreaterThan(100);
+    await shot(page, 'data');
+
+    // Compare the two runs.
+    await page.getByTestId('select-1').check();
+    await page.getByTestId('select-2').check();
+    await page.getByTestId('tab-Compare').click();
+    await expect.poll(async () => (await page.getByTestId('compare-table').locator('tbody tr').count())).toBe(2);
+    expect(await page.getByTestId('compare-table').textContent()).toMatch(/SIM-D2[\s\S]*NeuroProbe run 2 \(simulated\)/);
+    await shot(page, 'compare');
+    await page.getByTestId('tab-Bench').click();
+    await expect.poll(() => page.locator('.sim-banner').textContent()).toMatch(/SIMULATED bench/);
+    await shot(page, 'bench');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
