@@ -437,6 +437,14 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('desktop')
+    .description('open the desktop window (Electron); where its binary is missing, says so and points to `serve`')
+    .action(async () => {
+      const { openDesktop } = await import('./desktop.ts');
+      process.exitCode = await openDesktop();
+    });
+
+  program
     .command('bench')
     .description('performance benchmarks (pulses/s, storage throughput)')
     .action(async () => {
