@@ -22,6 +22,8 @@ import { FaultSchema } from '../drivers/sim/faults.ts';
 import { ProgressLine } from './progress.ts';
 import { formatRunsTable } from './tables.ts';
 import { terminalSafe } from './terminal.ts';
+import { listenForRunKeys } from './keys.ts';
+import { RunControl } from '../protocols/run-control.ts';
 
 const DEFAULT_DB = 'neuroprobe.db';
 
@@ -129,7 +131,29 @@ export function buildProgram(): Command {
             process.stderr.write(`running ${e.protocol} v${e.version} on ${o.device} (${names})\n`);
           }
         };
-        const r = await app.runProtocol({ protocolId, params, station, device: o.device, onEvent, handleSignals: true });
+        const control = new RunControl();
+        const keys = new AbortController();
+        const stopKeys = listenForRunKeys(control, (why) => keys.abort(why), (line) => process.stderr.write(`\n${line}\n`));
+        if (process.stdin.isTTY) process.stderr.write('keys: p pause, r resume, q abort\n');
+        let r;
+        try {
+          r = await app.runProtocol({
+            protocolId,
+            params,
+            station,
+            device: o.device,
+            onEvent: (e) => {
+              onEvent(e);
+              if (e.type === 'paused') process.stderr.write('\npaused at a checkpoint, outputs off — r resumes, q aborts\n');
+              if (e.type === 'resumed') process.stderr.write('resumed\n');
+            },
+            handleSignals: true,
+            control,
+            signal: keys.signal,
+          });
+        } finally {
+          stopKeys();
+        }
         progress.end();
         process.stderr.write(terminalSafe(`run ${r.runId} ${r.outcome.status}: ${r.outcome.reason}; stored in ${o.db}`) + '\n');
         if (r.card) process.stdout.write((o.json ? JSON.stringify(r.card, null, 2) : terminalSafe(renderCardText(r.card))) + '\n');
