@@ -22,6 +22,7 @@ import { type RunOutcome, type RunRequest, prepareParams, runProtocol } from '..
 import { type Station, limitsFor, parseStation, usesSimulator } from '../protocols/station.ts';
 import type { Metric } from '../analysis/metric.ts';
 import { SOFTWARE_VERSION } from './version.ts';
+import { QueueStore } from './queue.ts';
 
 export type StartRun = Omit<RunRequest, 'protocol'> & {
   protocolId: string;
@@ -70,12 +71,15 @@ export interface RunResult {
 
 export class NeuroProbeApp {
   readonly db: Db;
+  /** Runs waiting to be played (devices × protocols), kept in the database. */
+  readonly queue: QueueStore;
 
   constructor(
     readonly dbPath: string,
     opts: { mustExist?: boolean } = {},
   ) {
     this.db = openDatabase(dbPath, opts);
+    this.queue = new QueueStore(this.db);
   }
 
   protocols(): readonly ProtocolDefinition[] {

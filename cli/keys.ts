@@ -4,7 +4,7 @@
 
 import type { RunControl } from '../protocols/run-control.ts';
 
-export function listenForRunKeys(control: RunControl, abort: (why: string) => void, say: (line: string) => void): () => void {
+export function listenForRunKeys(control: RunControl, abort: (why: string) => void, say: (line: string) => void, stopAfterCurrent?: () => void): () => void {
   const stdin = process.stdin;
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return () => undefined;
   stdin.setRawMode(true);
@@ -17,7 +17,8 @@ export function listenForRunKeys(control: RunControl, abort: (why: string) => vo
     } else if (key === 'r' || key === 'R') {
       if (control.isPaused) say('resuming');
       control.resume();
-    } else if (key === 'q' || key === 'Q' || key === '\u0003') abort(key === '\u0003' ? 'SIGINT' : 'the q key');
+    } else if ((key === 's' || key === 'S') && stopAfterCurrent) stopAfterCurrent();
+    else if (key === 'q' || key === 'Q' || key === '\u0003') abort(key === '\u0003' ? 'SIGINT' : 'the q key');
   };
   stdin.on('data', onData);
   return () => {

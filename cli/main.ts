@@ -24,6 +24,19 @@ import { formatRunsTable } from './tables.ts';
 import { terminalSafe } from './terminal.ts';
 import { listenForRunKeys } from './keys.ts';
 import { RunControl } from '../protocols/run-control.ts';
+import { devicesFromText } from '../app/queue.ts';
+import { playQueue } from '../app/queue-player.ts';
+import { readFileSync } from 'node:fs';
+import { formatQueueTable } from './tables.ts';
+
+/** A text file's content, or a UsageError naming the file. */
+function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
 
 const DEFAULT_DB = 'neuroprobe.db';
 
@@ -388,6 +401,86 @@ export function buildProgram(): Command {
       if (o.format === 'python' && o.to !== 'aihwkit') throw new UsageError('--format python is for --to aihwkit (NeuroSim takes the JSON parameters)');
       await withApp(o.db, true, async (app) => {
         writeOutput(o.format === 'python' ? app.exportModelPython(id) : JSON.stringify(app.exportModel(id, o.to), null, 2) + '\n', o.out, o);
+      });
+    });
+
+  const queue = program.command('queue').description('runs waiting to be played: the same protocol over many devices, kept in the database');
+  queue
+    .command('add')
+    .description('add one item per device')
+    .requiredOption('--protocol <id>', 'protocol id')
+    .option('--devices <names>', 'comma-separated device names, e.g. W1-R1C1,W1-R1C2')
+    .option('--die-map <file>', 'device names from a file: one per line, or the first column of a CSV')
+    .option('--set <key=value>', 'protocol parameter (repeatable)', collect, [])
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action(async (o: { protocol: string; devices?: string; dieMap?: string; set: string[]; db: string }) => {
+      const protocol = getProtocol(o.protocol);
+      const params = parseAssignments(protocol.params, o.set, protocol.id);
+      const devices = [...(o.devices ? o.devices.split(',').map((d) => d.trim()).filter(Boolean) : []), ...(o.dieMap ? devicesFromText(readTextFile(o.dieMap)) : [])];
+      if (devices.length === 0) throw new UsageError('give --devices a,b,c or --die-map <file>');
+      await withApp(o.db, false, async (app) => {
+        const items = app.queue.add({ devices, protocolId: protocol.id, params });
+        process.stderr.write(`queued ${items.length} run(s) of ${protocol.id}: items ${items[0].id}..${items[items.length - 1].id}\n`);
+      });
+    });
+  queue
+    .command('list')
+    .description('the queue, in playing order')
+    .option('--json', 'as JSON')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action(async (o: { json?: boolean; db: string }) => {
+      await withApp(o.db, true, async (app) => {
+        const items = app.queue.list();
+        process.stdout.write(o.json ? JSON.stringify(items, null, 2) + '\n' : terminalSafe(formatQueueTable(items)) + '\n');
+      });
+    });
+  queue
+    .command('play')
+    .description('play the pending items in order (keys: p pause, r resume, s stop after the current run, q abort)')
+    .option('--station <file>', 'station JSON (default: the built-in simulated bench)')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action(async (o: { station?: string; db: string }) => {
+      if (!o.station) process.stderr.write('no --station given: using the built-in SIMULATED bench (no hardware is touched; data are stored as simulated)\n');
+      const station = o.station ? loadStationFile(o.station) : simulatedStation();
+      await withApp(o.db, true, async (app) => {
+        const control = new RunControl();
+        const keys = new AbortController();
+        let stopAfter = false;
+        const stopKeys = listenForRunKeys(control, (why) => keys.abort(why), (line) => process.stderr.write(`\n${line}\n`), () => {
+          stopAfter = true;
+          process.stderr.write('\nstopping after the current run\n');
+        });
+        const progress = new ProgressLine();
+        try {
+          const r = await playQueue(app, app.queue, {
+            station,
+            control,
+            signal: keys.signal,
+            handleSignals: true,
+            stopAfterCurrent: () => stopAfter,
+            onItem: (item) => {
+              progress.end();
+              process.stderr.write(terminalSafe(`queue item ${item.id}: ${item.protocolId} on ${item.device} — ${item.status}${item.runId ? ` (run ${item.runId})` : ''}${item.note ? `: ${item.note}` : ''}`) + '\n');
+            },
+            onEvent: (_item, e) => {
+              if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+            },
+          });
+          process.stderr.write(`queue: ${r.played} run(s) played; ${r.stoppedBecause === 'empty' ? 'nothing left' : r.stoppedBecause === 'aborted' ? 'aborted' : 'stopped after the current run'}\n`);
+          if (r.stoppedBecause === 'aborted') process.exitCode = 130;
+        } finally {
+          stopKeys();
+        }
+      });
+    });
+  queue
+    .command('clear')
+    .description('remove the pending items (with --all, every item that is not running)')
+    .option('--all', 'also the finished items')
+    .option('--db <file>', 'database file', DEFAULT_DB)
+    .action(async (o: { all?: boolean; db: string }) => {
+      await withApp(o.db, true, async (app) => {
+        process.stderr.write(`removed ${app.queue.clear(Boolean(o.all))} item(s)\n`);
       });
     });
 

@@ -128,6 +128,21 @@ export const MIGRATIONS: string[] = [
     superseded_at TEXT NOT NULL
   );
   `,
+  // 4: the queue of runs to play (devices × protocols), kept across restarts.
+  `
+  CREATE TABLE queue_items (
+    id INTEGER PRIMARY KEY,
+    position REAL NOT NULL,
+    device TEXT NOT NULL,
+    protocol_id TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'failed', 'aborted', 'interrupted', 'skipped')),
+    run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    added_at TEXT NOT NULL,
+    note TEXT
+  );
+  CREATE INDEX queue_by_position ON queue_items (position);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

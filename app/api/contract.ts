@@ -38,6 +38,19 @@ export const COMMANDS = {
   compare: z.strictObject({ runIds: z.array(runId).min(1).max(500), byDevice: z.boolean().default(false), withReference: z.boolean().default(false) }),
   /** The simulated instruments' output state (simulated stations only). */
   simState: z.strictObject({}),
+  /** The queue, in playing order. */
+  queue: z.strictObject({}),
+  queueAdd: z.strictObject({
+    devices: z.array(z.string().min(1).max(200)).min(1).max(10_000),
+    protocolId: z.string().min(1).max(100),
+    params: paramValues.default({}),
+  }),
+  queueClear: z.strictObject({ all: z.boolean().default(false) }),
+  queueRemove: z.strictObject({ id: z.number().int().positive() }),
+  /** Plays the pending items in order on this bench. */
+  queuePlay: z.strictObject({}),
+  /** Finishes the run playing and leaves the rest pending. */
+  queueStop: z.strictObject({}),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -104,7 +117,8 @@ export type ApiEvent =
   | { type: 'run.paused'; runId: number }
   | { type: 'run.resumed'; runId: number }
   | { type: 'run.ended'; runId: number; status: string; reason: string }
-  | { type: 'safety'; message: string };
+  | { type: 'safety'; message: string }
+  | { type: 'queue.changed'; playing: boolean };
 
 export const EVENTS_PATH = '/api/events';
 export const API_PREFIX = '/api/';

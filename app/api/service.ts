@@ -13,6 +13,7 @@ import { RunControl } from '../../protocols/run-control.ts';
 import { SafetyError, prepareParams } from '../../protocols/runner.ts';
 import { type Station, limitsFor, usesSimulator } from '../../protocols/station.ts';
 import type { NeuroProbeApp } from '../service.ts';
+import { playQueue } from '../queue-player.ts';
 import { type ApiEvent, type CheckResult, type CommandName, ContractError, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
 
 const DATA_INTERVAL_MS = 100;
@@ -37,6 +38,8 @@ export class BusyError extends Error {
 
 export class ApiService {
   private live: LiveRun | null = null;
+  private queuePlaying = false;
+  private queueStopRequested = false;
   private lastSim: SimBench | null = null;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
 
@@ -97,6 +100,27 @@ export class ApiService {
         const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
         return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source) };
       }
+      case 'queue':
+        return { items: this.app.queue.list(), playing: this.queuePlaying };
+      case 'queueAdd': {
+        const items = this.app.queue.add(q('queueAdd'));
+        this.emit({ type: 'queue.changed', playing: this.queuePlaying });
+        return items;
+      }
+      case 'queueClear': {
+        const n = this.app.queue.clear(q('queueClear').all);
+        this.emit({ type: 'queue.changed', playing: this.queuePlaying });
+        return { removed: n };
+      }
+      case 'queueRemove':
+        this.app.queue.remove(q('queueRemove').id);
+        this.emit({ type: 'queue.changed', playing: this.queuePlaying });
+        return { ok: true };
+      case 'queuePlay':
+        return this.playQueue();
+      case 'queueStop':
+        this.queueStopRequested = true;
+        return { ok: true };
       case 'simState': {
         const s = this.lastSim;
         if (!usesSimulator(this.station)) return null;
@@ -237,6 +261,30 @@ export class ApiService {
       this.emit({ type: 'safety', message: `run ${p.runId}: abort requested — sources go to 0 V and off` });
     }
     return { ok: true };
+  }
+
+  private playQueue(): { started: boolean } {
+    if (this.queuePlaying) return { started: false };
+    if (this.live) throw new BusyError(`run ${this.live.runId} is still playing on this bench; the queue starts when it ends`);
+    this.queuePlaying = true;
+    this.queueStopRequested = false;
+    this.emit({ type: 'queue.changed', playing: true });
+    void playQueue(this.app, this.app.queue, {
+      station: this.station,
+      stopAfterCurrent: () => this.queueStopRequested,
+      onItem: () => this.emit({ type: 'queue.changed', playing: true }),
+      start: async (item, onRecord) => {
+        const { runId } = await this.start({ protocolId: item.protocolId, params: item.params, device: item.device });
+        onRecord(runId);
+        await this.live?.done;
+        const run = this.app.run(runId);
+        return { status: run.status, reason: run.endReason ?? '' };
+      },
+    }).finally(() => {
+      this.queuePlaying = false;
+      this.emit({ type: 'queue.changed', playing: false });
+    });
+    return { started: true };
   }
 
   /** Aborts a live run (server shutdown) and waits for its safe state. */

@@ -9,9 +9,10 @@ import { BenchView } from './views/bench.tsx';
 import { CompareView } from './views/compare.tsx';
 import { DataView } from './views/data.tsx';
 import { ProtocolForm } from './views/protocol.tsx';
+import { QueueView } from './views/queue.tsx';
 import { type LiveState, RunView } from './views/run.tsx';
 
-const VIEWS = ['Bench', 'Protocol', 'Run', 'Data', 'Compare'] as const;
+const VIEWS = ['Bench', 'Protocol', 'Run', 'Queue', 'Data', 'Compare'] as const;
 type View = (typeof VIEWS)[number];
 
 function App() {
@@ -98,6 +99,7 @@ function App() {
         <div hidden={view !== 'Run'}>
           <RunView live={live} onAbort={abort} />
         </div>
+        {view === 'Queue' && protocols.length > 0 && <QueueView protocols={protocols} />}
         {view === 'Data' && <DataView selected={selected} setSelected={setSelected} refreshKey={refresh} />}
         {view === 'Compare' && <CompareView selected={selected} />}
       </main>

@@ -150,6 +150,15 @@ describe('the browser user interface', () => {
     await expect.poll(async () => (await page.getByTestId('compare-table').locator('tbody tr').count())).toBe(2);
     expect(await page.getByTestId('compare-table').textContent()).toMatch(/SIM-D2[\s\S]*NeuroProbe run 2 \(simulated\)/);
     await shot(page, 'compare');
+    // The queue: two more devices, played one after the other.
+    await page.getByTestId('tab-Queue').click();
+    await page.fill('[data-testid=queue-devices]', 'Q-R1C1\nQ-R1C2');
+    await page.fill('[data-testid=queue-params]', 'cycles=1\npulsesPerTrain=20\npulseIntervalS=0.004');
+    await page.getByTestId('queue-add').click();
+    await expect.poll(async () => page.getByTestId('queue-table').locator('tbody tr').count()).toBe(2);
+    await page.getByTestId('queue-play').click();
+    await expect.poll(() => page.getByTestId('queue-table').textContent(), { timeout: 30_000 }).toMatch(/Q-R1C1ltp-ltd.*completed3[\s\S]*Q-R1C2ltp-ltd.*completed4/);
+    await shot(page, 'queue');
     await page.getByTestId('tab-Bench').click();
     await expect.poll(() => page.locator('.sim-banner').textContent()).toMatch(/SIMULATED bench/);
     await shot(page, 'bench');
