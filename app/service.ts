@@ -7,7 +7,7 @@ import { type BenchmarkCard, CARD_SOURCES, cardKey, sourceLabel } from '../analy
 import { comparisonMarkdown, renderCardHtml, renderCardMarkdown, variationMarkdown } from '../analysis/card-render.ts';
 import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
-import { type ImportOptions, importCsv } from './import/import-run.ts';
+import { type ImportOptions, importBytes, importCsv } from './import/import-run.ts';
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
@@ -286,6 +286,12 @@ export class NeuroProbeApp {
   importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard; notes: string[] } {
     const { runId, notes } = importCsv(this.db, path, opts);
     return { runId, card: this.card(runId), notes };
+  }
+
+  /** Imports uploaded file content (the user interface). */
+  importContent(bytes: Buffer, fileName: string, opts: ImportOptions): { runId: number; notes: string[] } {
+    const { runId, notes } = importBytes(this.db, bytes, fileName, opts);
+    return { runId, notes };
   }
 
   /** One channel against another (x defaults to the sample index), min/max-decimated for plotting. */

@@ -38,6 +38,31 @@ export const COMMANDS = {
   compare: z.strictObject({ runIds: z.array(runId).min(1).max(500), byDevice: z.boolean().default(false), withReference: z.boolean().default(false) }),
   /** The simulated instruments' output state (simulated stations only). */
   simState: z.strictObject({}),
+  /** What importing a file would read: the table's first rows and each column's role (nothing stored). */
+  importPreview: z.strictObject({
+    fileName: z.string().min(1).max(300),
+    contentBase64: z.string().max(64 * 1024 * 1024),
+    as: z.string().min(1).max(40),
+    columns: z.string().max(2000).optional(),
+    decimal: z.enum(['.', ',']).optional(),
+    skip: z.number().int().min(0).max(100_000).optional(),
+  }),
+  import: z.strictObject({
+    fileName: z.string().min(1).max(300),
+    contentBase64: z.string().max(64 * 1024 * 1024),
+    as: z.string().min(1).max(40),
+    columns: z.string().max(2000).optional(),
+    decimal: z.enum(['.', ',']).optional(),
+    skip: z.number().int().min(0).max(100_000).optional(),
+    device: z.string().min(1).max(200).optional(),
+    readVoltageV: z.number().optional(),
+    quantity: z.enum(['conductance', 'current', 'weight']).optional(),
+    gBeforeS: z.number().optional(),
+    darkA: z.number().optional(),
+    again: z.boolean().optional(),
+  }),
+  /** Re-analyses a stored run with options (e.g. skipCycles) and stores the new metrics beside the old. */
+  analyze: z.strictObject({ runId, options: z.record(z.string(), z.number()).default({}) }),
   /** The queue, in playing order. */
   queue: z.strictObject({}),
   queueAdd: z.strictObject({

@@ -40,6 +40,8 @@ const TYPES: Record<string, string> = {
 };
 
 const MAX_BODY = 1 << 20;
+/** Imports carry the file (base64): up to 64 MiB. */
+const MAX_IMPORT_BODY = 96 << 20;
 
 function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
@@ -85,12 +87,13 @@ export async function startApiServer(api: ApiService, opts: ServeOptions): Promi
       if (!sameToken(auth, token)) return send(401, JSON.stringify({ ok: false, error: 'missing or wrong token' }), 'application/json');
       if (req.method !== 'POST') return send(405, JSON.stringify({ ok: false, error: 'use POST' }), 'application/json', { allow: 'POST' });
       const name = url.pathname.slice(API_PREFIX.length);
+      const limit = name === 'import' || name === 'importPreview' ? MAX_IMPORT_BODY : MAX_BODY;
       let size = 0;
       const parts: Buffer[] = [];
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) {
-          send(413, JSON.stringify({ ok: false, error: 'request body over 1 MiB' }), 'application/json');
+        if (size > limit) {
+          send(413, JSON.stringify({ ok: false, error: `request body over ${limit >> 20} MiB` }), 'application/json');
           req.destroy();
         } else parts.push(c);
       });
@@ -104,7 +107,7 @@ export async function startApiServer(api: ApiService, opts: ServeOptions): Promi
         }
         api.handle(name, params).then(
           (result) => send(200, JSON.stringify({ ok: true, result: result ?? null }), 'application/json'),
-          (e: Error) => send(e.name === 'ContractError' || e.name === 'ParamError' || e.name === 'SafetyError' || e.name === 'BusyError' ? 400 : 500, JSON.stringify({ ok: false, error: e.message }), 'application/json'),
+          (e: Error) => send(['ContractError', 'ParamError', 'SafetyError', 'BusyError', 'ImportError', 'NotFoundError', 'ZodError'].includes(e.name) ? 400 : 500, JSON.stringify({ ok: false, error: e.message }), 'application/json'),
         );
       });
       return;

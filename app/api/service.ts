@@ -14,6 +14,7 @@ import { SafetyError, prepareParams } from '../../protocols/runner.ts';
 import { type Station, limitsFor, usesSimulator } from '../../protocols/station.ts';
 import type { NeuroProbeApp } from '../service.ts';
 import { playQueue } from '../queue-player.ts';
+import { previewImport } from '../import/import-run.ts';
 import { type ApiEvent, type CheckResult, type CommandName, ContractError, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
 
 const DATA_INTERVAL_MS = 100;
@@ -99,6 +100,19 @@ export class ApiService {
         const c = q('compare');
         const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
         return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source) };
+      }
+      case 'importPreview': {
+        const c = q('importPreview');
+        return previewImport(Buffer.from(c.contentBase64, 'base64'), c.fileName, { ...c });
+      }
+      case 'import': {
+        const c = q('import');
+        const { contentBase64, fileName, ...opts } = c;
+        return this.app.importContent(Buffer.from(contentBase64, 'base64'), fileName, opts);
+      }
+      case 'analyze': {
+        const c = q('analyze');
+        return this.app.analyze(c.runId, c.options);
       }
       case 'queue':
         return { items: this.app.queue.list(), playing: this.queuePlaying };

@@ -118,16 +118,42 @@ function ltpLtdChannels(roles: string[], t: NumericTable, source: string): Recor
   return out;
 }
 
-export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: number; params: ImportedParams; notes: string[] } {
+export interface ImportPreview {
+  header: string[] | null;
+  /** The first data rows as read (at most 10). */
+  rows: number[][];
+  totalRows: number;
+  /** The role each column will get. */
+  roles: string[];
+  notes: string[];
+}
+
+/** What an import would read, with no database contact: the table, the first rows and each column's role. */
+export function previewImport(bytes: Uint8Array, fileName: string, opts: ImportOptions): ImportPreview {
   if (!(IMPORT_KINDS as readonly string[]).includes(opts.as)) throw new ImportError(`--as "${opts.as}" is not one of ${IMPORT_KINDS.join(', ')}`);
-  const kind = opts.as as ImportKind;
+  const source = basename(fileName);
+  const { text, encoding } = decodeText(bytes, source);
+  const table = parseNumericCsv(text, source, { decimal: opts.decimal, skip: opts.skip }, encoding);
+  const roles = resolveRoles(opts.as as ImportKind, table, opts.columns, source);
+  const n = Math.min(10, table.rows);
+  return { header: table.header, rows: Array.from({ length: n }, (_, i) => table.columns.map((c) => c[i])), totalRows: table.rows, roles, notes: table.notes };
+}
+
+export function importCsv(db: Db, path: string, opts: ImportOptions): { runId: number; params: ImportedParams; notes: string[] } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new ImportError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const source = basename(path);
+  return importBytes(db, bytes, basename(path), opts);
+}
+
+/** Imports a file's content (from disk, or uploaded through the user interface). */
+export function importBytes(db: Db, bytes: Buffer, fileName: string, opts: ImportOptions): { runId: number; params: ImportedParams; notes: string[] } {
+  if (!(IMPORT_KINDS as readonly string[]).includes(opts.as)) throw new ImportError(`--as "${opts.as}" is not one of ${IMPORT_KINDS.join(', ')}`);
+  const kind = opts.as as ImportKind;
+  const source = basename(fileName);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const earlier = db.prepare(`SELECT id FROM runs WHERE protocol_id = ? AND json_extract(params_json, '$.sha256') = ? ORDER BY id LIMIT 1`).get(IMPORTED_PROTOCOL.id, sha256) as { id: number } | undefined;
   if (earlier && !opts.again) throw new ImportError(`${source} is already stored as run ${earlier.id} (same SHA-256); add --again to import it once more`);

@@ -143,6 +143,16 @@ describe('the browser user interface', () => {
     await expect.poll(async () => Number(await page.getByTestId('stored-plot').getAttribute('data-points'))).toBeGreaterThan(100);
     await shot(page, 'data');
 
+    // Import a lab CSV: the preview shows the column roles, then it becomes run 3.
+    await page.locator('[data-testid=import-panel] summary').click();
+    const csv = ['# exported by some instrument', 'Instrument: 2450', 'ltp,ltd', ...Array.from({ length: 21 }, (_, k) => `${1e-5 + 4e-6 * Math.sqrt(k)},${3e-5 - 1e-6 * k}`)].join('\n');
+    await page.getByTestId('import-file').setInputFiles({ name: 'lab_ramp.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect.poll(() => page.getByTestId('import-preview').textContent(), { timeout: 5000 }).toMatch(/^ltp“ltp”ltd“ltd”/);
+    await shot(page, 'import-preview');
+    await page.getByTestId('import-go').click();
+    await expect.poll(() => page.getByTestId('import-done').textContent()).toBe('imported as run 3');
+    await expect.poll(() => page.getByTestId('runs-table').textContent()).toMatch(/lab_ramp.*imported/);
+
     // Compare the two runs.
     await page.getByTestId('select-1').check();
     await page.getByTestId('select-2').check();
@@ -157,7 +167,7 @@ describe('the browser user interface', () => {
     await page.getByTestId('queue-add').click();
     await expect.poll(async () => page.getByTestId('queue-table').locator('tbody tr').count()).toBe(2);
     await page.getByTestId('queue-play').click();
-    await expect.poll(() => page.getByTestId('queue-table').textContent(), { timeout: 30_000 }).toMatch(/Q-R1C1ltp-ltd.*completed3[\s\S]*Q-R1C2ltp-ltd.*completed4/);
+    await expect.poll(() => page.getByTestId('queue-table').textContent(), { timeout: 30_000 }).toMatch(/Q-R1C1ltp-ltd.*completed4[\s\S]*Q-R1C2ltp-ltd.*completed5/);
     await shot(page, 'queue');
     await page.getByTestId('tab-Bench').click();
     await expect.poll(() => page.locator('.sim-banner').textContent()).toMatch(/SIMULATED bench/);

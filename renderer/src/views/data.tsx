@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { call } from '../api.ts';
 import { Plot } from '../plot.tsx';
+import { ImportPanel } from './import.tsx';
 
 interface RunRow {
   id: number;
@@ -36,11 +37,13 @@ export function DataView({ selected, setSelected, refreshKey }: { selected: numb
   const [card, setCard] = useState<Card | null>(null);
   const [series, setSeries] = useState<{ name: string; x: number[]; y: number[] }[] | null>(null);
   const [error, setError] = useState('');
+  const [imported, setImported] = useState(0);
+  const [skip, setSkip] = useState('1');
 
   useEffect(() => {
     const f = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== ''));
     call<'runs', RunRow[]>('runs', { filter: f }).then(setRuns, (e: Error) => setError(e.message));
-  }, [filter, refreshKey]);
+  }, [filter, refreshKey, imported]);
 
   useEffect(() => {
     if (open === null) return;
@@ -57,6 +60,7 @@ export function DataView({ selected, setSelected, refreshKey }: { selected: numb
   return (
     <section className="view">
       <h2>Data</h2>
+      <ImportPanel onImported={(id) => (setImported((n) => n + 1), setOpen(id))} />
       <div className="row filters">
         <input placeholder="device (W3-*)" value={filter.device} onChange={(e) => setFilter({ ...filter, device: e.target.value })} data-testid="filter-device" />
         <select value={filter.protocol} onChange={(e) => setFilter({ ...filter, protocol: e.target.value })}>
@@ -120,6 +124,19 @@ export function DataView({ selected, setSelected, refreshKey }: { selected: numb
             {card ? `: ${card.device}, ${card.protocol.id} v${card.protocol.version} (${card.runStatus})` : ''}
           </h3>
           {card?.source === 'simulated' && <p className="sim-banner">SIMULATED bench data — not a measurement</p>}
+          <div className="row">
+            <label>
+              re-analyse leaving out the first <input value={skip} onChange={(e) => setSkip(e.target.value)} size={3} data-testid="skip-cycles" /> cycle(s)
+            </label>
+            <button
+              onClick={() =>
+                call<'analyze', Card>('analyze', { runId: open, options: { skipCycles: Number(skip) } }).then(setCard, (e: Error) => setError(e.message))
+              }
+              data-testid="reanalyse"
+            >
+              Re-analyse
+            </button>
+          </div>
           {series && series.length > 0 && series[0].x.length > 0 && <Plot title={`Stored reads of run ${open}`} xTitle="read number" yTitle="I_read (A)" series={series} testId="stored-plot" />}
           {card && (
             <table className="metrics">
