@@ -295,10 +295,15 @@ export class NeuroProbeApp {
   }
 
   /** One channel against another (x defaults to the sample index), min/max-decimated for plotting. */
-  channelForPlot(runId: number, yChannel: string, xChannel?: string, maxPoints = 4000): XY {
+  channelForPlot(runId: number, yChannel: string, xChannel?: string, maxPoints = 4000, xRange?: [number, number]): XY {
     const y = readChannel(this.db, runId, yChannel);
     const x = xChannel ? readChannel(this.db, runId, xChannel) : Float64Array.from(y, (_, i) => i);
-    return decimateMinMax(x, y, maxPoints);
+    if (!xRange) return decimateMinMax(x, y, maxPoints);
+    // A zoomed view: only the samples in the visible x-range, decimated to the same width.
+    const [lo, hi] = xRange[0] <= xRange[1] ? xRange : [xRange[1], xRange[0]];
+    const keep: number[] = [];
+    for (let i = 0; i < x.length; i++) if (x[i] >= lo && x[i] <= hi) keep.push(i);
+    return decimateMinMax(Float64Array.from(keep, (i) => x[i]), Float64Array.from(keep, (i) => y[i]), maxPoints);
   }
 
   /** A whole text export as one string (small runs; use exportRunParts or exportRunToFile for large ones). */

@@ -34,7 +34,14 @@ export const COMMANDS = {
   run: z.strictObject({ runId }),
   card: z.strictObject({ runId }),
   /** One channel against another (or the sample index), min/max-decimated to `maxPoints`. */
-  channel: z.strictObject({ runId, y: z.string().min(1).max(100), x: z.string().min(1).max(100).optional(), maxPoints: z.number().int().min(10).max(100_000).default(4000) }),
+  channel: z.strictObject({
+    runId,
+    y: z.string().min(1).max(100),
+    x: z.string().min(1).max(100).optional(),
+    maxPoints: z.number().int().min(10).max(100_000).default(4000),
+    /** Only this x-range (a zoomed view): the same number of points over less data. */
+    xRange: z.tuple([z.number(), z.number()]).optional(),
+  }),
   compare: z.strictObject({ runIds: z.array(runId).min(1).max(500), byDevice: z.boolean().default(false), withReference: z.boolean().default(false) }),
   /** The simulated instruments' output state (simulated stations only). */
   simState: z.strictObject({}),

@@ -93,7 +93,7 @@ export class ApiService {
         return this.app.card(q('card').runId);
       case 'channel': {
         const c = q('channel');
-        const xy = this.app.channelForPlot(c.runId, c.y, c.x, c.maxPoints);
+        const xy = this.app.channelForPlot(c.runId, c.y, c.x, c.maxPoints, c.xRange);
         return { x: Array.from(xy.x), y: Array.from(xy.y) };
       }
       case 'compare': {

@@ -20,10 +20,13 @@ interface Props {
   series?: Series[];
   /** Live appends: a function the parent calls with new points per series name. */
   bindAppend?: (append: (name: string, x: number[], y: number[]) => void) => void;
+  /** Zoom re-fetches: called with the visible x-range (null = autorange) for data decimated to it. */
+  onRange?: (range: [number, number] | null) => Promise<Series[]>;
+  logX?: boolean;
   testId?: string;
 }
 
-export function Plot({ title, xTitle, yTitle, logY, series, bindAppend, testId }: Props) {
+export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, onRange, testId }: Props) {
   const el = useRef<HTMLDivElement>(null);
   const names = useRef<string[]>([]);
   const pending = useRef(new Map<string, { x: number[]; y: number[] }>());
@@ -41,15 +44,32 @@ export function Plot({ title, xTitle, yTitle, logY, series, bindAppend, testId }
       data,
       {
         title: { text: title },
-        xaxis: { title: { text: xTitle } },
+        xaxis: { title: { text: xTitle }, type: logX ? 'log' : 'linear' },
         yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear', exponentformat: 'SI' },
         margin: { l: 70, r: 20, t: 40, b: 50 },
         legend: { orientation: 'h' },
       },
       { responsive: true, displaylogo: false },
-    );
+    ).then(() => {
+      if (!onRange) return;
+      // Zoom: fetch the visible range again, decimated by the server to the plot's width.
+      (div as unknown as { on(ev: string, f: (e: Record<string, unknown>) => void): void }).on('plotly_relayout', (e) => {
+        const r0 = e['xaxis.range[0]'];
+        const r1 = e['xaxis.range[1]'];
+        let range: [number, number] | null;
+        if (typeof r0 === 'number' && typeof r1 === 'number') range = [r0, r1];
+        else if (e['xaxis.autorange']) range = null;
+        else return;
+        void onRange(range).then((fresh) => {
+          div.dataset.zoomed = range ? `${range[0]},${range[1]}` : '';
+          const layout = (div as unknown as { layout: object }).layout;
+          void Plotly.react(div, fresh.map((s) => ({ type: 'scattergl', mode: 'markers', name: s.name, x: s.x, y: s.y, marker: { size: 4 } })), layout);
+          div.dataset.points = String(fresh.reduce((n, s) => n + s.x.length, 0));
+        });
+      });
+    });
     return () => Plotly.purge(div);
-  }, [title, xTitle, yTitle, logY, series]);
+  }, [title, xTitle, yTitle, logY, logX, series]);
 
   useEffect(() => {
     if (!bindAppend) return;

@@ -4,7 +4,8 @@
 // form plots live, pauses, resumes and aborts with the outputs off; finished runs are
 // found, carded and compared. Screenshots of every view go to test-results/ui/.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { simulatedStation } from '../../protocols/station.ts';
 import { useTempDir } from '../helpers/temp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'renderer', 'dist');
+let DIST = '';
 const SHOTS = join(ROOT, 'test-results', 'ui');
 const CHROMIUM = '/usr/bin/chromium';
 const tempDir = useTempDir();
@@ -27,10 +28,11 @@ let server: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'error' });
-  }
+  // Built from the sources now, so the test never runs against a stale renderer/dist.
+  DIST = mkdtempSync(join(tmpdir(), 'neuroprobe-ui-'));
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'error', build: { outDir: DIST, emptyOutDir: true } });
+  expect(existsSync(join(DIST, 'index.html'))).toBe(true);
   mkdirSync(SHOTS, { recursive: true });
   const station = simulatedStation();
   app = new NeuroProbeApp(join(tempDir(), 'ui.db'));
@@ -43,6 +45,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (DIST) rmSync(DIST, { recursive: true, force: true });
   await browser?.close();
   await api?.shutdown();
   await server?.close();
@@ -142,6 +145,10 @@ describe('the browser user interface', () => {
     expect(await page.getByTestId('card').textContent()).toMatch(/SIMULATED bench data/);
     await expect.poll(async () => Number(await page.getByTestId('stored-plot').getAttribute('data-points'))).toBeGreaterThan(100);
     await shot(page, 'data');
+    // Zooming re-fetches only the visible range from the server (reads 20 … 60: 41 of them).
+    await page.getByTestId('stored-plot').evaluate((div) => (div as unknown as { emit(ev: string, e: object): void }).emit('plotly_relayout', { 'xaxis.range[0]': 20, 'xaxis.range[1]': 60 }));
+    await expect.poll(() => page.getByTestId('stored-plot').getAttribute('data-zoomed')).toBe('20,60');
+    expect(Number(await page.getByTestId('stored-plot').getAttribute('data-points'))).toBe(41);
 
     // Import a lab CSV: the preview shows the column roles, then it becomes run 3.
     await page.locator('[data-testid=import-panel] summary').click();

@@ -137,7 +137,14 @@ export function DataView({ selected, setSelected, refreshKey }: { selected: numb
               Re-analyse
             </button>
           </div>
-          {series && series.length > 0 && series[0].x.length > 0 && <Plot title={`Stored reads of run ${open}`} xTitle="read number" yTitle="I_read (A)" series={series} testId="stored-plot" />}
+          {series && series.length > 0 && series[0].x.length > 0 && <Plot
+              title={`Stored reads of run ${open}`}
+              xTitle="read number"
+              yTitle="I_read (A)"
+              series={series}
+              testId="stored-plot"
+              onRange={async (range) => [{ name: 'i_read_A', ...(await call<'channel', { x: number[]; y: number[] }>('channel', { runId: open, y: 'i_read_A', maxPoints: 4000, ...(range ? { xRange: range } : {}) })) }]}
+            />}
           {card && (
             <table className="metrics">
               <thead>

@@ -19,7 +19,24 @@ export interface LiveState {
   log: string[];
 }
 
-const PHASE_NAMES = ['LTP', 'LTD', 'read noise'];
+/** How each protocol's reads are drawn live: x, y, the channel that splits them into series, axes. */
+interface LiveSpec {
+  x: string | null; // null: the read number
+  y: string;
+  split?: { channel: string; names: Record<number, string> };
+  xTitle: string;
+  yTitle: string;
+  logX?: boolean;
+  logY?: boolean;
+}
+
+const LIVE: Record<string, LiveSpec> = {
+  'ltp-ltd': { x: null, y: 'i_read_A', split: { channel: 'phase', names: { 0: 'LTP', 1: 'LTD', 2: 'read noise' } }, xTitle: 'read number', yTitle: 'I_read (A)' },
+  endurance: { x: 'cycle', y: 'i_read_A', split: { channel: 'state', names: { 1: 'LRS (after SET)', 0: 'HRS (after RESET)' } }, xTitle: 'cycle', yTitle: 'I_read (A)', logY: true },
+  ppf: { x: null, y: 'i_read_A', split: { channel: 'role', names: { 0: 'before the pair', 1: 'after pulse 1', 2: 'after pulse 2' } }, xTitle: 'read number', yTitle: 'I_read (A)' },
+  retention: { x: 't_s', y: 'i_read_A', xTitle: 'time since programming (s)', yTitle: 'I_read (A)' },
+};
+const GENERIC: LiveSpec = { x: null, y: 'i_read_A', xTitle: 'read number', yTitle: 'I_read (A)' };
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
@@ -30,6 +47,7 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
   const index = useRef(0);
   const [plotKey, setPlotKey] = useState(0);
   const runId = live?.runId ?? null;
+  const spec = (live && LIVE[live.protocol]) ?? GENERIC;
 
   useEffect(() => {
     index.current = 0;
@@ -40,19 +58,21 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
     () =>
       onEvent((e: ApiEvent) => {
         if (e.type !== 'run.data' || e.runId !== runId || !appendRef.current) return;
-        const y = e.channels.i_read_A ?? Object.values(e.channels)[0] ?? [];
-        const phase = e.channels.phase;
+        const y = e.channels[spec.y] ?? Object.values(e.channels)[0] ?? [];
+        const xs = spec.x ? e.channels[spec.x] : undefined;
+        const split = spec.split ? e.channels[spec.split.channel] : undefined;
         const byName = new Map<string, { x: number[]; y: number[] }>();
         for (let i = 0; i < y.length; i++) {
-          const name = phase ? (PHASE_NAMES[phase[i]] ?? `phase ${phase[i]}`) : 'reads';
+          const name = split && spec.split ? (spec.split.names[split[i]] ?? `${spec.split.channel} ${split[i]}`) : 'reads';
           let s = byName.get(name);
           if (!s) byName.set(name, (s = { x: [], y: [] }));
-          s.x.push(index.current++);
-          s.y.push(y[i]);
+          const n = index.current++;
+          s.x.push(xs ? xs[i] : n);
+          s.y.push(spec.logY ? Math.abs(y[i]) : y[i]);
         }
         for (const [name, s] of byName) appendRef.current(name, s.x, s.y);
       }),
-    [runId],
+    [runId, spec],
   );
 
   const bind = useCallback((append: (name: string, x: number[], y: number[]) => void) => {
@@ -89,7 +109,7 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
         </button>
         {!playing && <span data-testid="end-reason">{live.reason}</span>}
       </div>
-      <Plot key={plotKey} title="Reads as they are measured" xTitle="read number" yTitle="I_read (A)" bindAppend={bind} testId="live-plot" />
+      <Plot key={plotKey} title="Reads as they are measured" xTitle={spec.xTitle} yTitle={spec.yTitle} logX={spec.logX} logY={spec.logY} bindAppend={bind} testId="live-plot" />
       {live.metrics.length > 0 && (
         <table className="metrics" data-testid="live-metrics">
           <tbody>
