@@ -25,6 +25,7 @@ import { terminalSafe } from './terminal.ts';
 import { listenForRunKeys } from './keys.ts';
 import { RunControl } from '../protocols/run-control.ts';
 import { devicesFromText } from '../app/queue.ts';
+import { parseMinimums } from '../app/criteria.ts';
 import { playQueue } from '../app/queue-player.ts';
 import { readFileSync } from 'node:fs';
 import { formatQueueTable } from './tables.ts';
@@ -45,17 +46,6 @@ class UsageError extends Error {}
 function parseRunId(s: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`run id "${s}" is not a positive whole number (see \`neuroprobe runs\`)`);
   return Number(s);
-}
-
-/** "key>=min,key>=min" → { key: min }. */
-function parseMinimums(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of text.split(',')) {
-    const m = /^\s*([\w.:-]+)\s*>=\s*(-?[\d.eE+-]+)\s*$/.exec(part);
-    if (!m || !Number.isFinite(Number(m[2]))) throw new UsageError(`--pass: "${part}" is not of the form metric>=value, e.g. dr.ratio:ltp>=2`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
 }
 
 /** Opens the database, runs `fn`, and closes it whatever happens. */

@@ -42,7 +42,14 @@ export const COMMANDS = {
     /** Only this x-range (a zoomed view): the same number of points over less data. */
     xRange: z.tuple([z.number(), z.number()]).optional(),
   }),
-  compare: z.strictObject({ runIds: z.array(runId).min(1).max(500), byDevice: z.boolean().default(false), withReference: z.boolean().default(false) }),
+  compare: z.strictObject({
+    runIds: z.array(runId).min(1).max(500),
+    byDevice: z.boolean().default(false),
+    withReference: z.boolean().default(false),
+    /** Yield and device-to-device variation under this pass criterion, e.g. "dr.ratio:ltp>=2". */
+    pass: z.string().max(500).optional(),
+    poolSources: z.boolean().default(false),
+  }),
   /** The simulated instruments' output state (simulated stations only). */
   simState: z.strictObject({}),
   /** What importing a file would read: the table's first rows and each column's role (nothing stored). */

@@ -15,6 +15,7 @@ import { type Station, limitsFor, usesSimulator } from '../../protocols/station.
 import type { NeuroProbeApp } from '../service.ts';
 import { playQueue } from '../queue-player.ts';
 import { previewImport } from '../import/import-run.ts';
+import { parseMinimums } from '../criteria.ts';
 import { type ApiEvent, type CheckResult, type CommandName, ContractError, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
 
 const DATA_INTERVAL_MS = 100;
@@ -99,7 +100,8 @@ export class ApiService {
       case 'compare': {
         const c = q('compare');
         const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
-        return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source) };
+        const variation = c.pass?.trim() ? this.app.compare(c.runIds, false, parseMinimums(c.pass), c.poolSources, c.byDevice).split('\n').filter((l, i, all) => i >= all.findIndex((x) => /^###|\*\*Yield/.test(x))).join('\n') : null;
+        return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source), variation };
       }
       case 'importPreview': {
         const c = q('importPreview');

@@ -166,6 +166,8 @@ describe('the browser user interface', () => {
     await page.getByTestId('tab-Compare').click();
     await expect.poll(async () => (await page.getByTestId('compare-table').locator('tbody tr').count())).toBe(2);
     expect(await page.getByTestId('compare-table').textContent()).toMatch(/SIM-D2[\s\S]*NeuroProbe run 2 \(simulated\)/);
+    await page.fill('[data-testid=pass-criterion]', 'nl.lsq3:ltp>=1');
+    await expect.poll(() => page.getByTestId('variation').textContent(), { timeout: 5000 }).toMatch(/SIMULATED bench data[\s\S]*\*\*Yield:\*\* \d+ % — pass criterion: nl\.lsq3:ltp ≥ 1/);
     await shot(page, 'compare');
     // The queue: two more devices, played one after the other.
     await page.getByTestId('tab-Queue').click();

@@ -20,17 +20,23 @@ export function CompareView({ selected }: { selected: number[] }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [reference, setReference] = useState<Row[]>([]);
   const [error, setError] = useState('');
+  const [pass, setPass] = useState('');
+  const [variation, setVariation] = useState<string | null>(null);
   useEffect(() => {
     if (selected.length === 0) return setRows([]);
-    call<'compare', { rows: Row[]; reference: Row[] }>('compare', { runIds: selected, byDevice, withReference }).then(
-      (r) => {
-        setRows(r.rows);
-        setReference(r.reference);
-        setError('');
-      },
-      (e: Error) => setError(e.message),
-    );
-  }, [selected, byDevice, withReference]);
+    const t = setTimeout(() => {
+      call<'compare', { rows: Row[]; reference: Row[]; variation: string | null }>('compare', { runIds: selected, byDevice, withReference, ...(pass.trim() ? { pass } : {}) }).then(
+        (r) => {
+          setRows(r.rows);
+          setReference(r.reference);
+          setVariation(r.variation);
+          setError('');
+        },
+        (e: Error) => setError(e.message),
+      );
+    }, 200);
+    return () => clearTimeout(t);
+  }, [selected, byDevice, withReference, pass]);
   return (
     <section className="view">
       <h2>Compare</h2>
@@ -40,6 +46,12 @@ export function CompareView({ selected }: { selected: number[] }) {
         </label>
         <label>
           <input type="checkbox" checked={withReference} onChange={(e) => setWithReference(e.target.checked)} /> with the review's reference devices
+        </label>
+      </div>
+      <div className="row">
+        <label>
+          pass criterion for yield and device-to-device variation{' '}
+          <input size={40} placeholder="dr.ratio:ltp>=2,states.distinct:ltp>=20" value={pass} onChange={(e) => setPass(e.target.value)} data-testid="pass-criterion" />
         </label>
       </div>
       {selected.length === 0 && <p>Tick runs in the Data view to compare them.</p>}
@@ -68,6 +80,11 @@ export function CompareView({ selected }: { selected: number[] }) {
           ))}
         </tbody>
       </table>
+      {variation && (
+        <pre className="variation" data-testid="variation">
+          {variation}
+        </pre>
+      )}
     </section>
   );
 }
