@@ -22,6 +22,10 @@ export const COMMANDS = {
   protocols: z.strictObject({}),
   /** The station the server runs on (the built-in simulated bench unless started with one). */
   station: z.strictObject({}),
+  /** Checks a station file's JSON (no instrument contact): every problem by field. */
+  stationValidate: z.strictObject({ json: z.string().max(2_000_000) }),
+  /** Switches the bench to this station (refused while a run or the queue plays). */
+  stationUse: z.strictObject({ json: z.string().max(2_000_000) }),
   /** Validation, safety check and duration estimate, with no instrument contact. */
   check: z.strictObject({ protocolId: z.string().min(1).max(100), params: paramValues, device: z.string().min(1).max(200) }),
   start: z.strictObject({ protocolId: z.string().min(1).max(100), params: paramValues, device: z.string().min(1).max(200) }),
@@ -142,6 +146,8 @@ export interface CheckResult {
 
 export interface StationView {
   name: string;
+  /** The station as JSON, to edit. */
+  json: string;
   simulated: boolean;
   instruments: { id: string; model: string; role: string; resource: string }[];
   limits: { maxAbsVoltageV: number; maxAbsCurrentA: number; complianceA: number; minPulseWidthS: number };

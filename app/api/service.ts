@@ -11,7 +11,7 @@ import { ParamError, validateParams } from '../../protocols/params.ts';
 import { getProtocol, listProtocols } from '../../protocols/registry.ts';
 import { RunControl } from '../../protocols/run-control.ts';
 import { SafetyError, prepareParams } from '../../protocols/runner.ts';
-import { type Station, limitsFor, usesSimulator } from '../../protocols/station.ts';
+import { type Station, StationError, limitsFor, parseStation, usesSimulator } from '../../protocols/station.ts';
 import type { NeuroProbeApp } from '../service.ts';
 import { playQueue } from '../queue-player.ts';
 import { previewImport } from '../import/import-run.ts';
@@ -47,8 +47,22 @@ export class ApiService {
 
   constructor(
     readonly app: NeuroProbeApp,
-    readonly station: Station,
+    private currentStation: Station,
   ) {}
+
+  get station(): Station {
+    return this.currentStation;
+  }
+
+  private parseStationJson(json: string): Station {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch (e) {
+      throw new StationError(`the station is not valid JSON: ${(e as Error).message}`);
+    }
+    return parseStation(raw, 'from the user interface');
+  }
 
   subscribe(listener: (e: ApiEvent) => void): () => void {
     this.listeners.add(listener);
@@ -74,6 +88,20 @@ export class ApiService {
         return this.protocols();
       case 'station':
         return this.stationView();
+      case 'stationValidate':
+        try {
+          const s = this.parseStationJson(q('stationValidate').json);
+          return { ok: true, problems: [], station: this.viewOf(s) };
+        } catch (e) {
+          if (e instanceof StationError) return { ok: false, problems: e.message.split('\n').map((l) => l.trim()).filter((l, i) => i > 0 || !/is invalid:$/.test(l)), station: null };
+          throw e;
+        }
+      case 'stationUse': {
+        if (this.live || this.queuePlaying) throw new BusyError('a run or the queue is playing on this bench; change the station when it has ended');
+        this.currentStation = this.parseStationJson(q('stationUse').json);
+        this.lastSim = null;
+        return this.stationView();
+      }
       case 'check':
         return this.check(q('check'));
       case 'start':
@@ -164,8 +192,11 @@ export class ApiService {
   }
 
   stationView(): StationView {
-    const s = this.station;
-    return { name: s.name, simulated: usesSimulator(s), instruments: s.instruments.map((i) => ({ id: i.id, model: i.model, role: i.role, resource: i.resource })), limits: s.limits };
+    return this.viewOf(this.station);
+  }
+
+  private viewOf(s: Station): StationView {
+    return { name: s.name, json: JSON.stringify(s, null, 2), simulated: usesSimulator(s), instruments: s.instruments.map((i) => ({ id: i.id, model: i.model, role: i.role, resource: i.resource })), limits: s.limits };
   }
 
   check(p: { protocolId: string; params: Record<string, number | string>; device: string }): CheckResult {

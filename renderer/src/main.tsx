@@ -93,7 +93,7 @@ function App() {
       </header>
       {error && <p role="alert" className="error">{error}</p>}
       <main>
-        {view === 'Bench' && station && <BenchView station={station} />}
+        {view === 'Bench' && station && <BenchView station={station} onChanged={setStation} />}
         {view === 'Protocol' && protocols.length > 0 && <ProtocolForm protocols={protocols} busy={playing} onStarted={() => setView('Run')} />}
         {/* The run view stays mounted so its live plot keeps every point while other views are open. */}
         <div hidden={view !== 'Run'}>

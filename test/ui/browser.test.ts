@@ -180,6 +180,16 @@ describe('the browser user interface', () => {
     await shot(page, 'queue');
     await page.getByTestId('tab-Bench').click();
     await expect.poll(() => page.locator('.sim-banner').textContent()).toMatch(/SIMULATED bench/);
+    // Editing the station: a loosening per-device limit is refused by field, a tighter one is used.
+    await page.locator('summary', { hasText: 'Edit the station' }).click();
+    const json = JSON.parse((await page.getByTestId('station-json').inputValue()) as string);
+    await page.getByTestId('station-json').fill(JSON.stringify({ ...json, deviceLimits: { D9: { maxAbsVoltageV: 50 } } }, null, 2));
+    await expect.poll(() => page.getByTestId('station-check').textContent()).toMatch(/deviceLimits\.D9\.maxAbsVoltageV: 50 would loosen the station limit/);
+    expect(await page.getByTestId('station-use').isDisabled()).toBe(true);
+    await page.getByTestId('station-json').fill(JSON.stringify({ ...json, limits: { ...json.limits, maxAbsVoltageV: 2 } }, null, 2));
+    await expect.poll(() => page.getByTestId('station-check').textContent()).toBe('valid');
+    await page.getByTestId('station-use').click();
+    await expect.poll(() => page.locator('.limits').textContent()).toMatch(/largest \|V\| on the device: 2 V/);
     await shot(page, 'bench');
     expect(errors).toEqual([]);
     await page.close();

@@ -1,10 +1,31 @@
 // Bench view: the station the server drives, its instruments and the safety limits every
-// protocol is checked against.
+// protocol is checked against; the station can be edited here, checked field by field as
+// you type, and used (when nothing is playing).
 
+import { useEffect, useState } from 'react';
 import type { StationView } from '../../../app/api/contract.ts';
+import { call } from '../api.ts';
 
-export function BenchView({ station }: { station: StationView }) {
+export function BenchView({ station, onChanged }: { station: StationView; onChanged: (s: StationView) => void }) {
   const l = station.limits;
+  const [json, setJson] = useState(station.json);
+  const [check, setCheck] = useState<{ ok: boolean; problems: string[] } | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => setJson(station.json), [station.json]);
+  useEffect(() => {
+    const t = setTimeout(() => {
+      call<'stationValidate', { ok: boolean; problems: string[] }>('stationValidate', { json }).then(setCheck, (e: Error) => setCheck({ ok: false, problems: [e.message] }));
+    }, 200);
+    return () => clearTimeout(t);
+  }, [json]);
+  const use = async () => {
+    setError('');
+    try {
+      onChanged(await call<'stationUse', StationView>('stationUse', { json }));
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
   return (
     <section className="view">
       <h2>Bench: {station.name}</h2>
@@ -39,6 +60,17 @@ export function BenchView({ station }: { station: StationView }) {
         <li>shortest pulse: {l.minPulseWidthS} s</li>
       </ul>
       <p className="help">Parameters outside these limits are refused before any instrument command; on abort, error or a closed window the sources go to 0 V and off.</p>
+      <details>
+        <summary>Edit the station</summary>
+        <textarea className="station-json" rows={18} cols={90} value={json} onChange={(e) => setJson(e.target.value)} spellCheck={false} data-testid="station-json" />
+        <div className={check?.ok ? 'check ok' : 'check bad'} data-testid="station-check">
+          {check?.ok ? 'valid' : check ? <ul role="alert">{check.problems.map((p) => <li key={p}>{p}</li>)}</ul> : 'checking…'}
+        </div>
+        <button disabled={!check?.ok || json === station.json} onClick={() => void use()} data-testid="station-use">
+          Use this station
+        </button>
+        {error && <p role="alert" className="error">{error}</p>}
+      </details>
     </section>
   );
 }
