@@ -113,6 +113,33 @@ export async function startApiServer(api: ApiService, opts: ServeOptions): Promi
       return;
     }
 
+    // Downloads of a run's export, streamed (any run length): /download/run-<id>.<csv|json|jsonl>.
+    const dl = /^\/download\/run-(\d+)\.(csv|json|jsonl)$/.exec(url.pathname);
+    if (dl) {
+      if (!sameToken(url.searchParams.get('token') ?? cookieToken(req), token)) return send(401, 'missing or wrong token');
+      let parts: Iterable<string>;
+      try {
+        parts = api.app.exportRunParts(Number(dl[1]), dl[2] as 'csv' | 'json' | 'jsonl');
+      } catch (e) {
+        return send(404, (e as Error).message);
+      }
+      res.writeHead(200, {
+        'content-type': dl[2] === 'csv' ? 'text/csv; charset=utf-8' : dl[2] === 'json' ? 'application/json' : 'application/x-ndjson',
+        'content-disposition': `attachment; filename="run-${dl[1]}.${dl[2]}"`,
+        ...security,
+      });
+      const it = parts[Symbol.iterator]();
+      const pump = () => {
+        for (;;) {
+          const n = it.next();
+          if (n.done) return void res.end();
+          if (!res.write(n.value)) return void res.once('drain', pump);
+        }
+      };
+      res.on('close', () => it.return?.());
+      return pump();
+    }
+
     // The page and its assets: the token in the URL once, then a same-site cookie.
     const given = url.searchParams.get('token') ?? cookieToken(req);
     if (!sameToken(given, token)) return send(401, 'NeuroProbe: open the URL with the token that `neuroprobe serve` printed');

@@ -134,3 +134,27 @@ for (const [name, make] of [
     });
   });
 }
+
+describe('downloads over HTTP', () => {
+  it('streams a run export as an attachment, only with the token', async () => {
+    const { app, api, dir } = newApi();
+    const dist = join(dir, 'dist');
+    mkdirSync(dist);
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>t</title>');
+    const server = await startApiServer(api, { staticDir: dist, port: 0 });
+    try {
+      await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 1 }, station: simulatedStation(), device: 'DL' });
+      expect((await fetch(`${server.origin}/download/run-1.csv`)).status).toBe(401);
+      const res = await fetch(`${server.origin}/download/run-1.csv?token=${server.token}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="run-1.csv"');
+      const text = await res.text();
+      expect(text.split('\n')[2]).toBe('t_s [s],i_read_A [A],v_read_V [V],cycle [1],phase [1],pulse [1]');
+      expect(text.trim().split('\n')).toHaveLength(3 + 10 + 202);
+      expect((await fetch(`${server.origin}/download/run-9.jsonl?token=${server.token}`)).status).toBe(404);
+    } finally {
+      await server.close();
+      app.close();
+    }
+  });
+});

@@ -128,6 +128,16 @@ export function DataView({ selected, setSelected, refreshKey }: { selected: numb
             <label>
               re-analyse leaving out the first <input value={skip} onChange={(e) => setSkip(e.target.value)} size={3} data-testid="skip-cycles" /> cycle(s)
             </label>
+            {!window.neuroprobe && (
+              <span className="downloads">
+                export:{' '}
+                {(['csv', 'json', 'jsonl'] as const).map((f) => (
+                  <a key={f} href={`/download/run-${open}.${f}`} download data-testid={`download-${f}`}>
+                    {f}{' '}
+                  </a>
+                ))}
+              </span>
+            )}
             <button
               onClick={() =>
                 call<'analyze', Card>('analyze', { runId: open, options: { skipCycles: Number(skip) } }).then(setCard, (e: Error) => setError(e.message))
