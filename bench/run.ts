@@ -16,6 +16,7 @@ import { RunRecorder } from '../db/recorder.ts';
 import { SimBench } from '../drivers/sim/bench.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
+import { uiBenchmarks } from './ui.ts';
 
 function line(name: string, value: string): void {
   process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
@@ -180,6 +181,7 @@ export async function runBenchmarks(): Promise<void> {
     storageThroughput(dir);
     fitsPerSecond();
     enduranceMemory();
+    await uiBenchmarks();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -157,7 +157,7 @@ export interface StationView {
 export type ApiEvent =
   | { type: 'run.started'; runId: number; protocol: string; device: string; simulated: boolean }
   | { type: 'run.progress'; runId: number; done: number; total: number; message: string; etaS: number | null }
-  | { type: 'run.data'; runId: number; channels: Record<string, number[]> }
+  | { type: 'run.data'; runId: number; channels: Record<string, number[]>; /** Server clock when the batch's oldest reads reached the host, ms since the epoch (for latency figures). */ sentMs?: number }
   | { type: 'run.metrics'; runId: number; metrics: { key: string; value: number | null; unit: string; reason?: string }[] }
   | { type: 'run.paused'; runId: number }
   | { type: 'run.resumed'; runId: number }

@@ -226,13 +226,16 @@ export class ApiService {
     const sim = usesSimulator(this.station) ? new SimBench(this.station.simulation ?? {}) : undefined;
     this.lastSim = sim ?? null;
     let pending: Record<string, number[]> = {};
+    // When the oldest reads of the pending batch reached the host (the latency figures count from there).
+    let pendingSinceMs = 0;
     let timer: NodeJS.Timeout | null = null;
     let runId = 0;
     const flush = () => {
       timer = null;
       if (Object.keys(pending).length === 0) return;
-      this.emit({ type: 'run.data', runId, channels: pending });
+      this.emit({ type: 'run.data', runId, channels: pending, sentMs: pendingSinceMs });
       pending = {};
+      pendingSinceMs = 0;
     };
     let resolveId!: (id: number) => void;
     const idKnown = new Promise<number>((r) => (resolveId = r));
@@ -262,7 +265,8 @@ export class ApiService {
             const etaS = e.done > 0 && e.total > e.done ? (elapsed / e.done) * (e.total - e.done) : e.done >= e.total ? 0 : null;
             this.emit({ type: 'run.progress', runId, done: e.done, total: e.total, message: e.message, etaS });
           } else if (e.type === 'data') {
-            for (const [k, v] of Object.entries(e.chunk.channels)) (pending[k] ??= []).push(...v);
+            pendingSinceMs ||= Date.now();
+            for (const [k, v] of Object.entries(e.chunk.channels)) for (const x of v) (pending[k] ??= []).push(x);
             timer ??= setTimeout(flush, DATA_INTERVAL_MS);
           } else if (e.type === 'paused') {
             if (this.live) this.live.paused = true;

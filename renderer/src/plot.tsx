@@ -5,6 +5,13 @@
 import Plotly from 'plotly.js-gl2d-dist-min';
 import { useEffect, useRef } from 'react';
 
+/** Figures the benchmark reads from the page: batch latency and frame intervals, ms. */
+function perfRecord(): { latencyMs: number[]; frameMs: number[] } {
+  const w = window as unknown as { __neuroprobePerf?: { latencyMs: number[]; frameMs: number[] } };
+  w.__neuroprobePerf ??= { latencyMs: [], frameMs: [] };
+  return w.__neuroprobePerf;
+}
+
 export interface Series {
   name: string;
   x: number[];
@@ -19,7 +26,7 @@ interface Props {
   /** Fixed series (stored data). */
   series?: Series[];
   /** Live appends: a function the parent calls with new points per series name. */
-  bindAppend?: (append: (name: string, x: number[], y: number[]) => void) => void;
+  bindAppend?: (append: (name: string, x: number[], y: number[], sentMs?: number) => void) => void;
   /** Zoom re-fetches: called with the visible x-range (null = autorange) for data decimated to it. */
   onRange?: (range: [number, number] | null) => Promise<Series[]>;
   logX?: boolean;
@@ -32,6 +39,7 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
   const pending = useRef(new Map<string, { x: number[]; y: number[] }>());
   const frame = useRef<number | null>(null);
   const count = useRef(0);
+  const sent = useRef<number[]>([]);
 
   useEffect(() => {
     const div = el.current!;
@@ -88,8 +96,23 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
       }
       pending.current.clear();
       div.dataset.points = String(count.current);
+      // Latency from the server sending a batch to it being drawn (for `npm run bench`).
+      const now = performance.timeOrigin + performance.now();
+      const perf = perfRecord();
+      for (const t of sent.current) if (perf.latencyMs.length < 100_000) perf.latencyMs.push(now - t);
+      sent.current = [];
     };
-    bindAppend((name, x, y) => {
+    let last = 0;
+    let raf = 0;
+    const tick = (t: number) => {
+      const perf = perfRecord();
+      if (last && perf.frameMs.length < 100_000) perf.frameMs.push(t - last);
+      last = t;
+      raf = requestAnimationFrame(tick);
+    };
+    raf = requestAnimationFrame(tick);
+    bindAppend((name, x, y, sentMs) => {
+      if (sentMs !== undefined) sent.current.push(sentMs);
       const p = pending.current.get(name);
       if (p) {
         p.x.push(...x);
@@ -97,6 +120,7 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
       } else pending.current.set(name, { x: [...x], y: [...y] });
       frame.current ??= requestAnimationFrame(flush);
     });
+    return () => cancelAnimationFrame(raf);
   }, [bindAppend]);
 
   return <div ref={el} className="plot" data-testid={testId} data-points="0" />;

@@ -43,7 +43,7 @@ function fmt(v: number): string {
 }
 
 export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: () => void }) {
-  const appendRef = useRef<((name: string, x: number[], y: number[]) => void) | null>(null);
+  const appendRef = useRef<((name: string, x: number[], y: number[], sentMs?: number) => void) | null>(null);
   const index = useRef(0);
   const [plotKey, setPlotKey] = useState(0);
   const runId = live?.runId ?? null;
@@ -70,12 +70,12 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
           s.x.push(xs ? xs[i] : n);
           s.y.push(spec.logY ? Math.abs(y[i]) : y[i]);
         }
-        for (const [name, s] of byName) appendRef.current(name, s.x, s.y);
+        for (const [name, s] of byName) appendRef.current(name, s.x, s.y, e.sentMs);
       }),
     [runId, spec],
   );
 
-  const bind = useCallback((append: (name: string, x: number[], y: number[]) => void) => {
+  const bind = useCallback((append: (name: string, x: number[], y: number[], sentMs?: number) => void) => {
     appendRef.current = append;
   }, []);
 
