@@ -89,11 +89,13 @@ export async function uiBenchmarks(): Promise<void> {
 
     // A live 10⁵-pulse run.
     await page.getByTestId('tab-Protocol').click();
-    for (const [k, v] of Object.entries({ cycles: '500', pulsesPerTrain: '100', pulseIntervalS: '0.0025', nplc: '0.01', readDelayS: '0.0003', potentiationWidthS: '0.001', depressionWidthS: '0.001' })) await page.fill(`#param-${k}`, v);
+    for (const [k, v] of Object.entries({ cycles: '500', pulsesPerTrain: '100', pulseIntervalS: '0.0025', nplc: '0.01', readDelayS: '0.00075', potentiationWidthS: '0.001', depressionWidthS: '0.001' })) await page.fill(`#param-${k}`, v);
     await page.waitForFunction("/within the station/.test(document.querySelector('[data-testid=check]')?.textContent ?? '')", undefined, { timeout: 10_000 });
     const t0 = Date.now();
     await page.getByTestId('start').click();
-    await page.waitForFunction("document.querySelector('[data-testid=run-status]')?.textContent === 'completed'", undefined, { timeout: 600_000 });
+    await page.waitForFunction("['completed', 'failed', 'aborted'].includes(document.querySelector('[data-testid=run-status]')?.textContent)", undefined, { timeout: 600_000 });
+    const status = await page.getByTestId('run-status').textContent();
+    if (status !== 'completed') throw new Error(`the live benchmark run ended ${status}: ${await page.getByTestId('end-reason').textContent()}`);
     const wallS = (Date.now() - t0) / 1000;
     const perf = ((await page.evaluate('window.__neuroprobePerf')) as { latencyMs: number[]; frameMs: number[] } | undefined) ?? { latencyMs: [], frameMs: [] };
     const points = Number(await page.getByTestId('live-plot').getAttribute('data-points'));

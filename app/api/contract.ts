@@ -24,6 +24,8 @@ export const COMMANDS = {
   station: z.strictObject({}),
   /** Checks a station file's JSON (no instrument contact): every problem by field. */
   stationValidate: z.strictObject({ json: z.string().max(2_000_000) }),
+  /** Asks every instrument of the bench for *IDN? (nothing else): reachable, the declared model, simulated or not. */
+  stationIdentify: z.strictObject({}),
   /** Switches the bench to this station (refused while a run or the queue plays). */
   stationUse: z.strictObject({ json: z.string().max(2_000_000) }),
   /** Validation, safety check and duration estimate, with no instrument contact. */

@@ -7,6 +7,10 @@ import { cardKey } from '../../analysis/card.ts';
 import { table3Row } from '../../analysis/table3.ts';
 import { TABLE3_REFERENCE } from '../../analysis/table3.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
+import { createDriver } from '../../drivers/connect.ts';
+import type { PulseGenerator, SourceMeter } from '../../drivers/instruments/roles.ts';
+import type { Transport } from '../../drivers/transport/transport.ts';
+import type { BenchInstruments } from '../../protocols/protocol.ts';
 import { ParamError, validateParams } from '../../protocols/params.ts';
 import { getProtocol, listProtocols } from '../../protocols/registry.ts';
 import { RunControl } from '../../protocols/run-control.ts';
@@ -16,6 +20,9 @@ import type { NeuroProbeApp } from '../service.ts';
 import { playQueue } from '../queue-player.ts';
 import { previewImport } from '../import/import-run.ts';
 import { parseMinimums } from '../criteria.ts';
+import { identifyStation } from '../../protocols/identify.ts';
+import { positionFromName } from '../../analysis/die-map.ts';
+import { minimumsCriterion } from '../../analysis/variation.ts';
 import { type ApiEvent, type CheckResult, type CommandName, ContractError, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
 
 const DATA_INTERVAL_MS = 100;
@@ -29,6 +36,29 @@ interface LiveRun {
   startedMs: number;
   paused: boolean;
   done: Promise<unknown>;
+}
+
+/** A transport that refuses all I/O: drivers built on it can only validate settings. */
+const OFFLINE: Transport = {
+  resource: 'offline',
+  write: () => Promise.reject(new Error('offline driver: no instrument is connected')),
+  read: () => Promise.reject(new Error('offline driver: no instrument is connected')),
+  query: () => Promise.reject(new Error('offline driver: no instrument is connected')),
+  close: () => Promise.resolve(),
+};
+
+function offlineBench(station: Station, needsGenerator: boolean): BenchInstruments {
+  const smuDef = station.instruments.find((i) => i.id === station.wiring.sourceMeter);
+  if (!smuDef) throw new ParamError(`the station wires no source-meter "${station.wiring.sourceMeter}"`);
+  const bench: BenchInstruments = { smu: createDriver(smuDef.model, OFFLINE) as SourceMeter };
+  const g = station.wiring.pulseGenerator;
+  const genDef = g ? station.instruments.find((i) => i.id === g.instrument) : undefined;
+  if (needsGenerator && !genDef) throw new ParamError('this protocol needs a pulse generator, but the station wires none');
+  if (genDef) {
+    bench.generator = createDriver(genDef.model, OFFLINE) as PulseGenerator;
+    bench.generatorChannel = g?.channel;
+  }
+  return bench;
 }
 
 export class BusyError extends Error {
@@ -96,6 +126,9 @@ export class ApiService {
           if (e instanceof StationError) return { ok: false, problems: e.message.split('\n').map((l) => l.trim()).filter((l, i) => i > 0 || !/is invalid:$/.test(l)), station: null };
           throw e;
         }
+      case 'stationIdentify':
+        if (this.live) throw new BusyError(`run ${this.live.runId} is playing: its instruments are busy`);
+        return identifyStation(this.station);
       case 'stationUse': {
         if (this.live || this.queuePlaying) throw new BusyError('a run or the queue is playing on this bench; change the station when it has ended');
         this.currentStation = this.parseStationJson(q('stationUse').json);
@@ -129,7 +162,16 @@ export class ApiService {
         const c = q('compare');
         const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
         const variation = c.pass?.trim() ? this.app.compare(c.runIds, false, parseMinimums(c.pass), c.poolSources, c.byDevice).split('\n').filter((l, i, all) => i >= all.findIndex((x) => /^###|\*\*Yield/.test(x))).join('\n') : null;
-        return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source), variation };
+        // The die map: each device with a position in its name, pass or fail under the criterion.
+        let dieMap: { device: string; row: number; col: number; pass: boolean; source: string }[] | null = null;
+        if (c.pass?.trim()) {
+          const criterion = minimumsCriterion(parseMinimums(c.pass), cardKey);
+          dieMap = cards.flatMap((card) => {
+            const pos = positionFromName(card.device);
+            return pos ? [{ device: card.device, ...pos, pass: criterion.test(card.metrics), source: card.source }] : [];
+          });
+        }
+        return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source), variation, dieMap };
       }
       case 'importPreview': {
         const c = q('importPreview');
@@ -209,6 +251,9 @@ export class ApiService {
     try {
       prepareParams(protocol, p.params, limitsFor(this.station, p.device));
       const values = validateParams(protocol.params, p.params, protocol.id);
+      // What the station's instruments can play (segment lengths, trigger blocks …), from
+      // their drivers' declared capabilities, without connecting to them.
+      protocol.checkFeasible(values, offlineBench(this.station, protocol.needsGenerator(values)));
       return { ok: true, problems: [], durationS: protocol.estimateDurationS ? protocol.estimateDurationS(values, 50) : null };
     } catch (e) {
       if (e instanceof SafetyError) return { ok: false, problems: e.violations, durationS: null };

@@ -97,6 +97,10 @@ for (const [name, make] of [
         const ok = (await t.invoke('check', { protocolId: 'ltp-ltd', params: {}, device: 'D' })) as { ok: boolean; durationS: number };
         expect(ok.ok).toBe(true);
         expect(ok.durationS).toBeCloseTo(10 * 0.003 + 5 * 2 * (0.003 + 100 * 0.02), 6);
+        // What the instruments cannot play is found before Start too (from the drivers' capabilities, offline).
+        const infeasible = (await t.invoke('check', { protocolId: 'ltp-ltd', params: { readDelayS: 0.0003 }, device: 'D' })) as { ok: boolean; problems: string[] };
+        expect(infeasible.ok).toBe(false);
+        expect(infeasible.problems.join(' ')).toMatch(/segment 1 duration 0\.0003 s is outside what it supports \(0\.00075 to 100000 s\)/);
         await expect(t.invoke('explode', {})).rejects.toThrow(/unknown command "explode"/);
         await expect(t.invoke('run', { runId: -1 })).rejects.toThrow(/run: runId/);
         await expect(t.invoke('start', { protocolId: 'ltp-ltd', params: { cycles: 'many' }, device: 'D' })).rejects.toThrow(/cycles must be a number/);

@@ -178,8 +178,20 @@ describe('the browser user interface', () => {
     await page.getByTestId('queue-play').click();
     await expect.poll(() => page.getByTestId('queue-table').textContent(), { timeout: 30_000 }).toMatch(/Q-R1C1ltp-ltd.*completed4[\s\S]*Q-R1C2ltp-ltd.*completed5/);
     await shot(page, 'queue');
+    // The die map of the queued devices, coloured by pass/fail.
+    await page.getByTestId('tab-Data').click();
+    await page.getByTestId('select-4').check();
+    await page.getByTestId('select-5').check();
+    await page.getByTestId('select-1').uncheck();
+    await page.getByTestId('select-2').uncheck();
+    await page.getByTestId('tab-Compare').click();
+    await page.fill('[data-testid=pass-criterion]', 'dr.ratio:ltp>=1.1');
+    await expect.poll(() => page.getByTestId('die-map').locator('td.pass').count(), { timeout: 5000 }).toBe(2);
+    await shot(page, 'die-map');
     await page.getByTestId('tab-Bench').click();
     await expect.poll(() => page.locator('.sim-banner').textContent()).toMatch(/SIMULATED bench/);
+    await page.getByTestId('identify').click();
+    await expect.poll(() => page.getByTestId('identify-smu').textContent()).toBe('simulated KEITHLEY INSTRUMENTS MODEL 2450');
     // Editing the station: a loosening per-device limit is refused by field, a tighter one is used.
     await page.locator('summary', { hasText: 'Edit the station' }).click();
     const json = JSON.parse((await page.getByTestId('station-json').inputValue()) as string);

@@ -11,7 +11,13 @@ export function BenchView({ station, onChanged }: { station: StationView; onChan
   const [json, setJson] = useState(station.json);
   const [check, setCheck] = useState<{ ok: boolean; problems: string[] } | null>(null);
   const [error, setError] = useState('');
+  const [ids, setIds] = useState<Record<string, { ok: boolean; message: string }>>({});
   useEffect(() => setJson(station.json), [station.json]);
+  const identify = () =>
+    call<'stationIdentify', { id: string; ok: boolean; message: string }[]>('stationIdentify', {}).then(
+      (r) => setIds(Object.fromEntries(r.map((x) => [x.id, x]))),
+      (e: Error) => setError(e.message),
+    );
   useEffect(() => {
     const t = setTimeout(() => {
       call<'stationValidate', { ok: boolean; problems: string[] }>('stationValidate', { json }).then(setCheck, (e: Error) => setCheck({ ok: false, problems: [e.message] }));
@@ -37,6 +43,11 @@ export function BenchView({ station, onChanged }: { station: StationView; onChan
             <th>model</th>
             <th>role</th>
             <th>resource</th>
+            <th>
+              <button onClick={() => void identify()} data-testid="identify">
+                Identify
+              </button>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -47,6 +58,9 @@ export function BenchView({ station, onChanged }: { station: StationView; onChan
               <td>{i.role}</td>
               <td>
                 <code>{i.resource}</code>
+              </td>
+              <td className={ids[i.id] ? (ids[i.id].ok ? 'status completed' : 'status failed') : ''} data-testid={`identify-${i.id}`}>
+                {ids[i.id]?.message ?? ''}
               </td>
             </tr>
           ))}

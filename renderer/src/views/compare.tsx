@@ -22,14 +22,16 @@ export function CompareView({ selected }: { selected: number[] }) {
   const [error, setError] = useState('');
   const [pass, setPass] = useState('');
   const [variation, setVariation] = useState<string | null>(null);
+  const [dieMap, setDieMap] = useState<{ device: string; row: number; col: number; pass: boolean; source: string }[] | null>(null);
   useEffect(() => {
     if (selected.length === 0) return setRows([]);
     const t = setTimeout(() => {
-      call<'compare', { rows: Row[]; reference: Row[]; variation: string | null }>('compare', { runIds: selected, byDevice, withReference, ...(pass.trim() ? { pass } : {}) }).then(
+      call<'compare', { rows: Row[]; reference: Row[]; variation: string | null; dieMap: typeof dieMap }>('compare', { runIds: selected, byDevice, withReference, ...(pass.trim() ? { pass } : {}) }).then(
         (r) => {
           setRows(r.rows);
           setReference(r.reference);
           setVariation(r.variation);
+          setDieMap(r.dieMap);
           setError('');
         },
         (e: Error) => setError(e.message),
@@ -80,11 +82,39 @@ export function CompareView({ selected }: { selected: number[] }) {
           ))}
         </tbody>
       </table>
+      {dieMap && dieMap.length > 0 && <DieMap cells={dieMap} />}
       {variation && (
         <pre className="variation" data-testid="variation">
           {variation}
         </pre>
       )}
     </section>
+  );
+}
+
+/** Pass/fail per die position (from device names like W1-R3C5), a cell per position. */
+function DieMap({ cells }: { cells: { device: string; row: number; col: number; pass: boolean; source: string }[] }) {
+  const rows = cells.map((c) => c.row);
+  const cols = cells.map((c) => c.col);
+  const [r0, r1, c0, c1] = [Math.min(...rows), Math.max(...rows), Math.min(...cols), Math.max(...cols)];
+  const at = new Map(cells.map((c) => [`${c.row},${c.col}`, c]));
+  return (
+    <table className="diemap" data-testid="die-map">
+      <tbody>
+        {Array.from({ length: r1 - r0 + 1 }, (_, i) => r0 + i).map((r) => (
+          <tr key={r}>
+            <th>R{r}</th>
+            {Array.from({ length: c1 - c0 + 1 }, (_, j) => c0 + j).map((c) => {
+              const cell = at.get(`${r},${c}`);
+              return (
+                <td key={c} className={cell ? (cell.pass ? 'pass' : 'fail') : 'empty'} title={cell ? `${cell.device} (${cell.source}): ${cell.pass ? 'pass' : 'fail'}` : 'not tested'}>
+                  {cell ? (cell.pass ? 'pass' : 'FAIL') : '·'}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
