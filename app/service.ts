@@ -11,7 +11,6 @@ import { type ImportOptions, importBytes, importCsv } from './import/import-run.
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
-import { exportRunHdf5 } from '../db/export-hdf5.ts';
 import { type OutputOptions, writeOutputFile, writeOutputFileVia } from './output-file.ts';
 import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readChannel, readMetrics } from '../db/reader.ts';
 import { type XY, decimateMinMax } from '../analysis/decimate.ts';
@@ -321,7 +320,11 @@ export class NeuroProbeApp {
   async exportRunToFile(runId: number, format: ExportFormat, path: string, opts: OutputOptions = {}): Promise<void> {
     getRun(this.db, runId);
     const protect = [...(opts.protect ?? []), this.dbPath];
-    if (format === 'hdf5') await writeOutputFileVia(path, (tmp) => exportRunHdf5(this.db, runId, tmp), { ...opts, protect });
+    if (format === 'hdf5') {
+      // Loaded only when asked: the HDF5 library (WebAssembly) takes a second to start.
+      const { exportRunHdf5 } = await import('../db/export-hdf5.ts');
+      await writeOutputFileVia(path, (tmp) => exportRunHdf5(this.db, runId, tmp), { ...opts, protect });
+    }
     else writeOutputFile(path, exportRunParts(this.db, runId, format), { ...opts, protect });
   }
 

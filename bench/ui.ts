@@ -58,7 +58,7 @@ export async function uiBenchmarks(): Promise<void> {
   const small = storeSynthetic(app, 'STORED-1e5', 100_000);
   const large = storeSynthetic(app, 'STORED-1e7', 10_000_000);
   const station = simulatedStation();
-  // Paced at 10× real time: 10⁵ pulses at a 1 ms period play in about 25 s.
+  // Paced at 10× real time: 10⁵ pulses at a 3 ms period play in about 30 s.
   const api = new ApiService(app, { ...station, simulation: { ...station.simulation!, realTimeFactor: 10 } });
   const server = await startApiServer(api, { staticDir: dist, port: 0 });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
@@ -89,7 +89,7 @@ export async function uiBenchmarks(): Promise<void> {
 
     // A live 10⁵-pulse run.
     await page.getByTestId('tab-Protocol').click();
-    for (const [k, v] of Object.entries({ cycles: '500', pulsesPerTrain: '100', pulseIntervalS: '0.0025', nplc: '0.01', readDelayS: '0.00075', potentiationWidthS: '0.001', depressionWidthS: '0.001' })) await page.fill(`#param-${k}`, v);
+    for (const [k, v] of Object.entries({ cycles: '500', pulsesPerTrain: '100', pulseIntervalS: '0.003', nplc: '0.01', readDelayS: '0.00075', potentiationWidthS: '0.001', depressionWidthS: '0.001' })) await page.fill(`#param-${k}`, v);
     await page.waitForFunction("/within the station/.test(document.querySelector('[data-testid=check]')?.textContent ?? '')", undefined, { timeout: 10_000 });
     const t0 = Date.now();
     await page.getByTestId('start').click();
