@@ -503,16 +503,18 @@ export function buildProgram(): Command {
 
   program
     .command('sim')
-    .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1')
+    .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1, Elliptec ELL14 stage on --port + 2')
     .option('--port <n>', 'TCP port of the simulated 2450 (0 = any free port)', '5025')
     .option('--seed <n>', 'seed of the device model', '1')
     .option('--real-time <factor>', 'play pulse trains in wall-clock time (1 = real time, 10 = ten times faster); default: instantly')
     .option('--fault <kind@train>', 'inject a fault into the 2450 from the n-th pulse train: timeout|garble|error|disconnect|short, e.g. short@3 (repeatable)', collect, [])
-    .action(async (o: { port: string; seed: string; realTime?: string; fault: string[] }) => {
+    .option('--json', 'print one machine-readable readiness line naming every instrument and its resource')
+    .option('--pty', 'also offer the stage on a pseudo-terminal (socat), as a USB-serial stage would appear')
+    .action(async (o: { port: string; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean }) => {
       const port = Number(o.port);
       const seed = Number(o.seed);
       const factor = o.realTime === undefined ? undefined : Number(o.realTime);
-      if (!Number.isInteger(port) || port < 0 || port > 65534) throw new UsageError(`--port "${o.port}" is not a port number 0..65534`);
+      if (!Number.isInteger(port) || port < 0 || port > 65533) throw new UsageError(`--port "${o.port}" is not a port number 0..65533`);
       if (!Number.isInteger(seed)) throw new UsageError(`--seed "${o.seed}" is not a whole number`);
       if (factor !== undefined && !(factor > 0)) throw new UsageError(`--real-time "${o.realTime}" is not a positive number`);
       const faults = o.fault.map((f) => {
@@ -521,7 +523,7 @@ export function buildProgram(): Command {
         if (!parsed?.success) throw new UsageError(`--fault "${f}": expected kind@train with kind one of timeout, garble, error, disconnect, short and train ≥ 1`);
         return parsed.data;
       });
-      await serveSimulatedBench(port, seed, factor, faults);
+      await serveSimulatedBench(port, seed, factor, faults, { json: o.json, pty: o.pty });
     });
 
   program

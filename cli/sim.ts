@@ -1,13 +1,39 @@
-// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted.
+// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted: the 2450 and
+// the 33522B (SCPI), and an Elliptec ELL14 rotation stage (its ASCII protocol on a raw
+// socket, and with --pty on a pseudo-terminal made by socat, like a USB-serial stage).
+// `--json` prints one readiness line naming every instrument and where to reach it.
 
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { splitElliptec } from '../drivers/instruments/stage/elliptec-protocol.ts';
 import { SimBench } from '../drivers/sim/bench.ts';
+import { SimElliptec } from '../drivers/sim/elliptec.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import type { Fault } from '../drivers/sim/faults.ts';
 
-export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = []): Promise<void> {
+export interface SimServeOptions {
+  json?: boolean;
+  /** Also offer the stage on a pseudo-terminal (needs socat). */
+  pty?: boolean;
+}
+
+export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = [], opts: SimServeOptions = {}): Promise<void> {
   const bench = new SimBench({ seed, realTimeFactor, faults });
   const smu = await serveInstrument(bench.instrument('keithley2450'), port);
   const gen = await serveInstrument(bench.instrument('keysight33500b'), port === 0 ? 0 : port + 1);
+  const stageSim = new SimElliptec();
+  const stage = await serveInstrument(stageSim, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
+  let socat: ChildProcess | null = null;
+  let ptyPath: string | null = null;
+  if (opts.pty) {
+    ptyPath = join(mkdtempSync(join(tmpdir(), 'neuroprobe-sim-')), 'ttyELL14');
+    socat = spawn('socat', [`pty,raw,echo=0,link=${ptyPath}`, `tcp:127.0.0.1:${stage.port}`], { stdio: 'ignore' });
+    socat.on('error', () => undefined);
+    for (let i = 0; i < 100 && !existsSync(ptyPath); i++) await new Promise((r) => setTimeout(r, 20));
+    if (!existsSync(ptyPath)) throw new Error('--pty: socat did not create the pseudo-terminal (is socat installed?)');
+  }
   // Listen for the stop signals before announcing readiness: a supervisor may signal
   // as soon as it reads the announcement.
   const stopped = new Promise<void>((resolve) => {
@@ -15,15 +41,23 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     process.once('SIGTERM', () => resolve());
     process.once('SIGHUP', () => resolve());
   });
-  process.stdout.write(
+  const instruments = [
+    { model: 'keithley2450', role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET` },
+    { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET` },
+    { model: 'ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
+  ];
+  if (opts.json) process.stdout.write(JSON.stringify({ ready: true, seed, instruments }) + '\n');
+  else process.stdout.write(
     `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}${faults.length ? `, faults: ${faults.map((f) => `${f.kind} from train ${f.atTrain}`).join(', ')}` : ''}) listening on 127.0.0.1:\n` +
       `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
+      `  Elliptec ELL14    TCPIP0::127.0.0.1::${stage.port}::SOCKET (Elliptec ASCII)${ptyPath ? `, serial ASRL${ptyPath}::INSTR` : ''}\n` +
       `Ctrl-C to stop.\n`,
   );
   await stopped;
   bench.smu.forceOutputOff();
   bench.generator.forceOutputsOff();
-  await Promise.all([smu.close(), gen.close()]);
+  socat?.kill();
+  await Promise.all([smu.close(), gen.close(), stage.close()]);
   process.stdout.write('simulated bench stopped\n');
 }

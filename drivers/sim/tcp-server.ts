@@ -11,7 +11,28 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-export function serveInstrument(instrument: SimInstrument, port = 0, host = '127.0.0.1'): Promise<SimServer> {
+export interface Framing {
+  /** Cuts received text into messages (default: lines ending in \n, \r stripped). */
+  split(pending: string): { commands: string[]; rest: string };
+  /** Appended to each reply (default \n). */
+  replyTerminator: string;
+}
+
+const SCPI_LINES: Framing = {
+  split(pending) {
+    const commands: string[] = [];
+    let rest = pending;
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      commands.push(rest.slice(0, i).replace(/\r$/, ''));
+      rest = rest.slice(i + 1);
+    }
+    return { commands, rest };
+  },
+  replyTerminator: '\n',
+};
+
+export function serveInstrument(instrument: SimInstrument, port = 0, host = '127.0.0.1', framing: Framing = SCPI_LINES): Promise<SimServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -20,10 +41,9 @@ export function serveInstrument(instrument: SimInstrument, port = 0, host = '127
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       pending += chunk;
-      let i: number;
-      while ((i = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, i).replace(/\r$/, '');
-        pending = pending.slice(i + 1);
+      const cut = framing.split(pending);
+      pending = cut.rest;
+      for (const line of cut.commands) {
         let reply: string | null;
         try {
           reply = instrument.handleMessage(line);
@@ -36,7 +56,7 @@ export function serveInstrument(instrument: SimInstrument, port = 0, host = '127
           process.stderr.write(`simulated ${instrument.model}: internal error on "${line}": ${(e as Error).message}\n`);
           reply = null;
         }
-        if (reply !== null) socket.write(reply + '\n');
+        if (reply !== null) socket.write(reply + framing.replyTerminator);
       }
     });
     socket.on('error', () => undefined);

@@ -9,7 +9,10 @@ export interface SerialOptions {
   path: string;
   baudRate?: number;
   timeoutMs?: number;
+  /** Reply terminator (and, unless `writeTerminator` is given, the command terminator too). */
   terminator?: string;
+  /** Appended to each command; '' for protocols whose commands have none (Elliptec). */
+  writeTerminator?: string;
 }
 
 export class SerialTransport extends LineTransport {
@@ -18,6 +21,7 @@ export class SerialTransport extends LineTransport {
     private readonly port: SerialPort,
     terminator: string,
     timeoutMs: number,
+    private readonly writeTerminator: string,
   ) {
     super(resource, terminator, timeoutMs);
     port.setEncoding('utf8');
@@ -31,7 +35,7 @@ export class SerialTransport extends LineTransport {
       const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false });
       port.open((e) => {
         if (e) reject(new TransportError(`${resource}: cannot open serial port ${opts.path} (${e.message})`, 'io'));
-        else resolve(new SerialTransport(resource, port, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+        else resolve(new SerialTransport(resource, port, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n'));
       });
     });
   }
@@ -39,7 +43,7 @@ export class SerialTransport extends LineTransport {
   async write(message: string): Promise<void> {
     if (this.lines.error) throw this.lines.error;
     await new Promise<void>((resolve, reject) => {
-      this.port.write(message + this.terminator, (e) => {
+      this.port.write(message + this.writeTerminator, (e) => {
         if (e) reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io'));
         else this.port.drain(() => resolve());
       });
