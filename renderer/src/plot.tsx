@@ -5,6 +5,35 @@
 import Plotly from 'plotly.js-gl2d-dist-min';
 import { useEffect, useRef } from 'react';
 
+/** Above this many live points the plot shows a min/max-decimated view of them. */
+const LIVE_POINTS = 20_000;
+/** Points of the decimated live view. */
+const LIVE_VIEW_POINTS = 8000;
+
+/** Min/max decimation: each bucket keeps its lowest and highest point, so spikes stay visible. */
+function decimate(x: number[], y: number[], maxPoints: number): { x: number[]; y: number[] } {
+  const n = x.length;
+  if (n <= maxPoints) return { x, y };
+  const buckets = Math.floor(maxPoints / 2);
+  const ox: number[] = [];
+  const oy: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor((b * n) / buckets);
+    const to = Math.floor(((b + 1) * n) / buckets);
+    let lo = from;
+    let hi = from;
+    for (let i = from; i < to; i++) {
+      if (y[i] < y[lo]) lo = i;
+      if (y[i] > y[hi]) hi = i;
+    }
+    for (const i of lo === hi ? [lo] : lo < hi ? [lo, hi] : [hi, lo]) {
+      ox.push(x[i]);
+      oy.push(y[i]);
+    }
+  }
+  return { x: ox, y: oy };
+}
+
 /** Figures the benchmark reads from the page: batch latency and frame intervals, ms. */
 function perfRecord(): { latencyMs: number[]; frameMs: number[] } {
   const w = window as unknown as { __neuroprobePerf?: { latencyMs: number[]; frameMs: number[] } };
@@ -81,25 +110,52 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
 
   useEffect(() => {
     if (!bindAppend) return;
+    // Every point received, per series; the plot shows them as they are while few, then a
+    // min/max-decimated view redrawn at most 4 times a second (appending to a WebGL trace
+    // re-processes the whole trace, which made frames stall as the plot grew).
+    const all = new Map<string, { x: number[]; y: number[] }>();
+    let lastRedraw = 0;
+    let redrawTimer: number | null = null;
+    const redraw = () => {
+      redrawTimer = null;
+      lastRedraw = performance.now();
+      const div = el.current;
+      if (!div) return;
+      const traces = [...all.entries()].map(([name, s]) => ({ type: 'scattergl', mode: 'markers', name, ...decimate(s.x, s.y, LIVE_VIEW_POINTS), marker: { size: 4 } }));
+      void Plotly.react(div, traces, (div as unknown as { layout: object }).layout).then(() => recordLatency(awaiting.splice(0)));
+    };
+    const awaiting: number[] = [];
+    const recordLatency = (stamps: number[]) => {
+      const now = performance.timeOrigin + performance.now();
+      const perf = perfRecord();
+      for (const t of stamps) if (perf.latencyMs.length < 100_000) perf.latencyMs.push(now - t);
+    };
     const flush = () => {
       frame.current = null;
       const div = el.current;
       if (!div) return;
       for (const [name, pts] of pending.current) {
+        const kept = all.get(name);
+        if (kept) for (let k = 0; k < pts.x.length; k++) (kept.x.push(pts.x[k]), kept.y.push(pts.y[k]));
+        else all.set(name, { x: [...pts.x], y: [...pts.y] });
+        count.current += pts.x.length;
+        if (count.current > LIVE_POINTS) continue;
         let i = names.current.indexOf(name);
         if (i < 0) {
           names.current.push(name);
           i = names.current.length - 1;
           void Plotly.addTraces(div, { type: 'scattergl', mode: 'markers', name, x: pts.x, y: pts.y, marker: { size: 4 } });
         } else void Plotly.extendTraces(div, { x: [pts.x], y: [pts.y] }, [i]);
-        count.current += pts.x.length;
+      }
+      if (count.current > LIVE_POINTS && redrawTimer === null) {
+        const wait = Math.max(0, 250 - (performance.now() - lastRedraw));
+        redrawTimer = window.setTimeout(redraw, wait);
       }
       pending.current.clear();
       div.dataset.points = String(count.current);
-      // Latency from the server sending a batch to it being drawn (for `npm run bench`).
-      const now = performance.timeOrigin + performance.now();
-      const perf = perfRecord();
-      for (const t of sent.current) if (perf.latencyMs.length < 100_000) perf.latencyMs.push(now - t);
+      // Latency from the reads reaching the host to their being drawn (for `npm run bench`).
+      if (count.current > LIVE_POINTS) awaiting.push(...sent.current);
+      else recordLatency(sent.current);
       sent.current = [];
     };
     let last = 0;
@@ -120,7 +176,10 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
       } else pending.current.set(name, { x: [...x], y: [...y] });
       frame.current ??= requestAnimationFrame(flush);
     });
-    return () => cancelAnimationFrame(raf);
+    return () => {
+      cancelAnimationFrame(raf);
+      if (redrawTimer !== null) clearTimeout(redrawTimer);
+    };
   }, [bindAppend]);
 
   return <div ref={el} className="plot" data-testid={testId} data-points="0" />;
