@@ -92,6 +92,8 @@ export const COMMANDS = {
   }),
   queueClear: z.strictObject({ all: z.boolean().default(false) }),
   queueRemove: z.strictObject({ id: z.number().int().positive() }),
+  /** Moves an item just before another one (or, without `beforeId`, to the end). */
+  queueMove: z.strictObject({ id: z.number().int().positive(), beforeId: z.number().int().positive().nullable().default(null) }),
   /** Plays the pending items in order on this bench. */
   queuePlay: z.strictObject({}),
   /** Finishes the run playing and leaves the rest pending. */

@@ -202,6 +202,12 @@ export class ApiService {
         this.app.queue.remove(q('queueRemove').id);
         this.emit({ type: 'queue.changed', playing: this.queuePlaying });
         return { ok: true };
+      case 'queueMove': {
+        const c = q('queueMove');
+        this.app.queue.move(c.id, c.beforeId);
+        this.emit({ type: 'queue.changed', playing: this.queuePlaying });
+        return this.app.queue.list();
+      }
       case 'queuePlay':
         return this.playQueue();
       case 'queueStop':

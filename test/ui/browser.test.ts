@@ -171,10 +171,13 @@ describe('the browser user interface', () => {
     await shot(page, 'compare');
     // The queue: two more devices, played one after the other.
     await page.getByTestId('tab-Queue').click();
-    await page.fill('[data-testid=queue-devices]', 'Q-R1C1\nQ-R1C2');
+    await page.fill('[data-testid=queue-devices]', 'Q-R1C2\nQ-R1C1');
     await page.fill('[data-testid=queue-params]', 'cycles=1\npulsesPerTrain=20\npulseIntervalS=0.004');
     await page.getByTestId('queue-add').click();
     await expect.poll(async () => page.getByTestId('queue-table').locator('tbody tr').count()).toBe(2);
+    // Reorder: R1C1 first.
+    await page.getByTestId('queue-up-2').click();
+    await expect.poll(() => page.getByTestId('queue-table').locator('tbody tr').first().textContent()).toMatch(/^2Q-R1C1/);
     await page.getByTestId('queue-play').click();
     await expect.poll(() => page.getByTestId('queue-table').textContent(), { timeout: 30_000 }).toMatch(/Q-R1C1ltp-ltd.*completed4[\s\S]*Q-R1C2ltp-ltd.*completed5/);
     await shot(page, 'queue');

@@ -82,11 +82,12 @@ export function QueueView({ protocols }: { protocols: ProtocolView[] }) {
             <th>status</th>
             <th>run</th>
             <th>note</th>
+            <th>order</th>
           </tr>
         </thead>
         <tbody>
-          {items.map((i) => (
-            <tr key={i.id}>
+          {items.map((i, k) => (
+            <tr key={i.id} data-testid={`queue-item-${i.id}`}>
               <td>{i.id}</td>
               <td>{i.device}</td>
               <td>{i.protocolId}</td>
@@ -94,6 +95,18 @@ export function QueueView({ protocols }: { protocols: ProtocolView[] }) {
               <td className={`status ${i.status}`}>{i.status}</td>
               <td>{i.runId ?? ''}</td>
               <td className="reason">{i.note}</td>
+              <td>
+                {i.status === 'pending' && k > 0 && (
+                  <button title="play earlier" onClick={() => void call('queueMove', { id: i.id, beforeId: items[k - 1].id }).then(load)} data-testid={`queue-up-${i.id}`}>
+                    ↑
+                  </button>
+                )}
+                {i.status === 'pending' && (
+                  <button title="remove" onClick={() => void call('queueRemove', { id: i.id }).then(load)}>
+                    ✕
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

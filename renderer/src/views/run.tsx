@@ -31,7 +31,8 @@ interface LiveSpec {
 }
 
 const LIVE: Record<string, LiveSpec> = {
-  'ltp-ltd': { x: null, y: 'i_read_A', split: { channel: 'phase', names: { 0: 'LTP', 1: 'LTD', 2: 'read noise' } }, xTitle: 'read number', yTitle: 'I_read (A)' },
+  // Cycles overlaid: every train on the same pulse axis, LTP and LTD apart.
+  'ltp-ltd': { x: 'pulse', y: 'i_read_A', split: { channel: 'phase', names: { 0: 'LTP', 1: 'LTD', 2: 'read noise (repeated reads)' } }, xTitle: 'pulses applied in the train', yTitle: 'I_read at V_read (A)' },
   endurance: { x: 'cycle', y: 'i_read_A', split: { channel: 'state', names: { 1: 'LRS (after SET)', 0: 'HRS (after RESET)' } }, xTitle: 'cycle', yTitle: 'I_read (A)', logY: true },
   ppf: { x: null, y: 'i_read_A', split: { channel: 'role', names: { 0: 'before the pair', 1: 'after pulse 1', 2: 'after pulse 2' } }, xTitle: 'read number', yTitle: 'I_read (A)' },
   retention: { x: 't_s', y: 'i_read_A', xTitle: 'time since programming (s)', yTitle: 'I_read (A)' },
@@ -118,7 +119,7 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
                 <td>
                   <code>{m.key}</code>
                 </td>
-                <td>{m.value === null ? `missing: ${m.reason}` : `${fmt(m.value)} ${m.unit === '1' ? '' : m.unit}`}</td>
+                <td>{m.value === null ? `missing: ${m.reason}` : `${m.key.endsWith('[upper-bound]') ? '≤ ' : m.key.endsWith('[lower-bound]') ? '≥ ' : ''}${fmt(m.value)} ${m.unit === '1' ? '' : m.unit}`}</td>
               </tr>
             ))}
           </tbody>
