@@ -17,6 +17,16 @@ export const RunFilterSchema = z.strictObject({
   until: z.string().max(40).optional(),
 });
 
+/** A file to import, as the user interface uploads it, and how to read it. */
+const IMPORT_FILE = {
+  fileName: z.string().min(1).max(300),
+  contentBase64: z.string().max(64 * 1024 * 1024),
+  as: z.string().min(1).max(40),
+  columns: z.string().max(2000).optional(),
+  decimal: z.enum(['.', ',']).optional(),
+  skip: z.number().int().min(0).max(100_000).optional(),
+};
+
 export const COMMANDS = {
   /** Protocols with their parameter specs (units, ranges, defaults, help). */
   protocols: z.strictObject({}),
@@ -59,21 +69,9 @@ export const COMMANDS = {
   /** The simulated instruments' output state (simulated stations only). */
   simState: z.strictObject({}),
   /** What importing a file would read: the table's first rows and each column's role (nothing stored). */
-  importPreview: z.strictObject({
-    fileName: z.string().min(1).max(300),
-    contentBase64: z.string().max(64 * 1024 * 1024),
-    as: z.string().min(1).max(40),
-    columns: z.string().max(2000).optional(),
-    decimal: z.enum(['.', ',']).optional(),
-    skip: z.number().int().min(0).max(100_000).optional(),
-  }),
+  importPreview: z.strictObject(IMPORT_FILE),
   import: z.strictObject({
-    fileName: z.string().min(1).max(300),
-    contentBase64: z.string().max(64 * 1024 * 1024),
-    as: z.string().min(1).max(40),
-    columns: z.string().max(2000).optional(),
-    decimal: z.enum(['.', ',']).optional(),
-    skip: z.number().int().min(0).max(100_000).optional(),
+    ...IMPORT_FILE,
     device: z.string().min(1).max(200).optional(),
     readVoltageV: z.number().optional(),
     quantity: z.enum(['conductance', 'current', 'weight']).optional(),
