@@ -12,7 +12,8 @@ import { type RunEvent, abortActiveRuns, prepareParams } from '../protocols/runn
 import { writeOutputFile } from '../app/output-file.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../db/export.ts';
 import { safeOffStation } from '../protocols/safe-off.ts';
-import { limitsFor, loadStationFile, simulatedStation } from '../protocols/station.ts';
+import { limitsFor, loadStationFile, parseStation, simulatedStation } from '../protocols/station.ts';
+import { identifyStation } from '../protocols/identify.ts';
 import { runDemo } from './demo.ts';
 import { ANALYSIS_OPTIONS } from '../app/stored-analysis.ts';
 import { IMPORT_KINDS } from '../protocols/imported.ts';
@@ -472,6 +473,60 @@ export function buildProgram(): Command {
       await withApp(o.db, true, async (app) => {
         process.stderr.write(`removed ${app.queue.clear(Boolean(o.all))} item(s)\n`);
       });
+    });
+
+  program
+    .command('instruments')
+    .description('the instrument models NeuroProbe drives, their roles and how to reach them')
+    .action(() => {
+      const rows = [
+        ['keithley2450', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', 'native SCPI mode (*LANG SCPI); trains as configuration lists + trigger model'],
+        ['keysight33500b', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', '33500B/33600A series; triggered pulse bursts from the SMU\'s digital line'],
+        ['ell14', 'rotation-stage', 'serial (Elliptec ASCII, 9600 8N1)', 'driver and simulator ready; not yet usable in a station (the bench of roles is coming)'],
+      ];
+      process.stdout.write(rows.map((r) => `${r[0].padEnd(16)} ${r[1].padEnd(16)} ${r[2].padEnd(58)} ${r[3]}`).join('\n') + '\n');
+    });
+
+  const stationCmd = program.command('station').description('station files: a template to start from, and a check of the real bench');
+  stationCmd
+    .command('init')
+    .description('write a station template (an SMU and a pulse generator on the LAN) to edit')
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--force', FORCE_HELP)
+    .action((o: { out?: string; force?: boolean }) => {
+      const template = {
+        name: 'Probe station 1',
+        instruments: [
+          { id: 'smu', model: 'keithley2450', resource: 'TCPIP0::192.0.2.10::5025::SOCKET', role: 'source-meter', timeoutMs: 3000 },
+          { id: 'awg', model: 'keysight33500b', resource: 'TCPIP0::192.0.2.11::5025::SOCKET', role: 'pulse-generator' },
+        ],
+        wiring: { sourceMeter: 'smu', terminal: 'top electrode', pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' } },
+        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 0.005, complianceA: 0.001, minPulseWidthS: 1e-7 },
+        deviceLimits: {},
+        conditions: { temperature_K: 295 },
+      };
+      const text = JSON.stringify(template, null, 2) + '\n';
+      parseStation(JSON.parse(text), 'template');
+      if (o.out) {
+        writeOutputFile(o.out, [text], { force: o.force });
+        process.stderr.write(`wrote ${o.out}: set each resource to your instrument's address (192.0.2.x are placeholders), then \`neuroprobe station check ${o.out}\`\n`);
+      } else process.stdout.write(text);
+    });
+  stationCmd
+    .command('check')
+    .description('connect to every instrument of a station: reachable, the declared model, output state (queries only, nothing is changed)')
+    .argument('<file>', 'station JSON')
+    .action(async (file: string) => {
+      const station = loadStationFile(file);
+      const results = await identifyStation(station, undefined, { outputs: true });
+      for (const r of results) {
+        const verdict = !r.ok ? 'FAILED' : r.outputs?.anyOn ? 'WARN  ' : 'ok    ';
+        process.stdout.write(terminalSafe(`${verdict}  ${r.id} (${r.resource}): ${r.message}${r.outputs ? `; ${r.outputs.text}` : ''}`) + '\n');
+      }
+      const failed = results.filter((r) => !r.ok).length;
+      const on = results.filter((r) => r.outputs?.anyOn).length;
+      process.stdout.write(failed ? `${failed} instrument(s) not ready\n` : on ? `all instruments answer; ${on} with an output on (\`neuroprobe safe-off ${file}\` switches them off)\n` : 'all instruments answer, as declared, with their outputs off\n');
+      if (failed) process.exitCode = 1;
     });
 
   program

@@ -14,9 +14,11 @@ export interface IdentifyResult {
   idn: string | null;
   simulated: boolean;
   message: string;
+  /** With `outputs`: the instrument's output state (queried, never changed). */
+  outputs?: { anyOn: boolean; text: string };
 }
 
-export async function identifyStation(station: Station, sim?: SimBench): Promise<IdentifyResult[]> {
+export async function identifyStation(station: Station, sim?: SimBench, opts: { outputs?: boolean } = {}): Promise<IdentifyResult[]> {
   const bench = sim ?? (usesSimulator(station) ? new SimBench(station.simulation ?? {}) : undefined);
   const out: IdentifyResult[] = [];
   for (const def of station.instruments) {
@@ -28,9 +30,11 @@ export async function identifyStation(station: Station, sim?: SimBench): Promise
       continue;
     }
     try {
-      const idn = await createDriver(def.model, transport).identify();
+      const driver = createDriver(def.model, transport);
+      const idn = await driver.identify();
       const simulated = parseResource(def.resource).kind === 'sim' || isSimulatorIdn(idn);
-      out.push({ id: def.id, resource: def.resource, ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}` });
+      const outputs = opts.outputs ? await driver.describeOutputs() : undefined;
+      out.push({ id: def.id, resource: def.resource, ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}) });
     } catch (e) {
       out.push({ id: def.id, resource: def.resource, ok: false, idn: null, simulated: false, message: (e as Error).message });
     } finally {

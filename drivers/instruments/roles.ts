@@ -32,6 +32,8 @@ export interface SourceMeter {
   runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings>;
   /** Source to 0 V, output off; never throws for a reachable instrument. */
   safeOff(): Promise<void>;
+  /** The output state, by query only (station checks). */
+  describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,8 @@ export interface PulseGenerator {
   /** Bus trigger (`*TRG`). */
   trigger(): Promise<void>;
   safeOff(): Promise<void>;
+  /** The outputs' states, by query only (station checks). */
+  describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
   close(): Promise<void>;
 }
 

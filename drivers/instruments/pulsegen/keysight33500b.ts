@@ -76,6 +76,13 @@ export class Keysight33500B extends ScpiDriver implements PulseGenerator {
   }
 
   /** Both outputs off, confirmed by querying them back. */
+  /** The outputs' states as a phrase (a query only: nothing is changed). */
+  async describeOutputs(): Promise<{ anyOn: boolean; text: string }> {
+    const states = (await this.scpi.query(':OUTP1?;:OUTP2?')).trim().split(';');
+    const on = states.flatMap((v, i) => (v.trim() === '1' ? [`channel ${i + 1}`] : []));
+    return { anyOn: on.length > 0, text: on.length ? `${on.join(' and ')} output ON` : 'outputs off' };
+  }
+
   async safeOff(): Promise<void> {
     await this.scpi.writeAll([':OUTP1 OFF', ':OUTP2 OFF']);
     const states = (await this.scpi.query(':OUTP1?;:OUTP2?')).trim();

@@ -191,6 +191,12 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
   }
 
   /** Stops the trigger model, sets 0 V, switches the output off and confirms it (the query also proves the commands were processed). */
+  /** The output state as a phrase (a query only: nothing is changed). */
+  async describeOutputs(): Promise<{ anyOn: boolean; text: string }> {
+    const on = (await this.scpi.query(':OUTP?')).trim() === '1';
+    return { anyOn: on, text: on ? 'output ON' : 'output off' };
+  }
+
   async safeOff(): Promise<void> {
     await this.scpi.writeAll([':ABOR', ':SOUR:VOLT 0', ':OUTP OFF']);
     const state = (await this.scpi.query(':OUTP?')).trim();
