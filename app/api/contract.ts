@@ -157,7 +157,7 @@ export interface StationView {
 
 /** Events the server pushes to every connected client. */
 export type ApiEvent =
-  | { type: 'run.started'; runId: number; protocol: string; device: string; simulated: boolean }
+  | { type: 'run.started'; runId: number; protocol: string; device: string; simulated: boolean; params: Record<string, number | string> }
   | { type: 'run.progress'; runId: number; done: number; total: number; message: string; etaS: number | null }
   | { type: 'run.data'; runId: number; channels: Record<string, number[]>; /** Server clock when the batch's oldest reads reached the host, ms since the epoch (for latency figures). */ sentMs?: number }
   | { type: 'run.metrics'; runId: number; metrics: { key: string; value: number | null; unit: string; reason?: string }[] }

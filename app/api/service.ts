@@ -310,7 +310,7 @@ export class ApiService {
             clearTimeout(timer);
             flush();
           }
-          if (e.type === 'started') this.emit({ type: 'run.started', runId, protocol: e.protocol, device: p.device, simulated: e.instruments.some((i) => i.simulated) });
+          if (e.type === 'started') this.emit({ type: 'run.started', runId, protocol: e.protocol, device: p.device, simulated: e.instruments.some((i) => i.simulated), params: e.params });
           else if (e.type === 'progress') {
             const elapsed = (Date.now() - startedMs) / 1000;
             const etaS = e.done > 0 && e.total > e.done ? (elapsed / e.done) * (e.total - e.done) : e.done >= e.total ? 0 : null;

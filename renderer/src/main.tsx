@@ -13,6 +13,15 @@ import { QueueView } from './views/queue.tsx';
 import { type LiveState, RunView } from './views/run.tsx';
 
 const VIEWS = ['Bench', 'Protocol', 'Run', 'Queue', 'Data', 'Compare'] as const;
+
+/** Seconds as m:ss or h:mm:ss. */
+function clock(s: number): string {
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const ss = String(t % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
 type View = (typeof VIEWS)[number];
 
 function App() {
@@ -28,7 +37,7 @@ function App() {
     call<'station', StationView>('station', {}).then(setStation, (e: Error) => setError(e.message));
     call<'protocols', ProtocolView[]>('protocols', {}).then(setProtocols, (e: Error) => setError(e.message));
     call<'live', { runId: number; protocol: string; device: string; paused: boolean } | null>('live', {}).then((l) => {
-      if (l) setLive({ runId: l.runId, protocol: l.protocol, device: l.device, status: l.paused ? 'paused' : 'running', done: 0, total: 0, message: '', etaS: null, reason: '', metrics: [], log: [] });
+      if (l) setLive({ runId: l.runId, protocol: l.protocol, device: l.device, params: {}, status: l.paused ? 'paused' : 'running', done: 0, total: 0, message: '', etaS: null, reason: '', metrics: [], log: [] });
     });
   }, []);
 
@@ -37,7 +46,7 @@ function App() {
       onEvent((e: ApiEvent) => {
         const stamp = new Date().toLocaleTimeString();
         setLive((cur) => {
-          if (e.type === 'run.started') return { runId: e.runId, protocol: e.protocol, device: e.device, status: 'running', done: 0, total: 0, message: 'started', etaS: null, reason: '', metrics: [], log: [`${stamp} started`] };
+          if (e.type === 'run.started') return { runId: e.runId, protocol: e.protocol, device: e.device, params: e.params, status: 'running', done: 0, total: 0, message: 'started', etaS: null, reason: '', metrics: [], log: [`${stamp} started`] };
           if (!cur || !('runId' in e) || e.runId !== cur.runId) return cur;
           switch (e.type) {
             case 'run.progress':
@@ -65,9 +74,15 @@ function App() {
     if (live && (live.status === 'running' || live.status === 'paused')) void call('abort', { runId: live.runId });
   }, [live]);
 
+  // Abort: Escape twice (within a second), or Ctrl+. — never a single stray key.
   useEffect(() => {
+    let lastEscape = 0;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') abort();
+      if (e.key === '.' && e.ctrlKey) return abort();
+      if (e.key !== 'Escape') return;
+      const now = Date.now();
+      if (now - lastEscape < 1000) abort();
+      lastEscape = now;
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -84,17 +99,26 @@ function App() {
             </button>
           ))}
         </nav>
-        {station?.simulated && <span className="sim-badge" data-testid="sim-badge" title={station.name}>SIMULATED BENCH</span>}
+        <span className="station-name" data-testid="station-name" title="the station this server drives">
+          {station?.name}
+        </span>
+        {station?.simulated && <span className="sim-badge" data-testid="sim-badge" title={station.name}>SIMULATED</span>}
         {playing && (
-          <button className="danger abort-global" onClick={abort} data-testid="abort-global">
-            Abort run {live.runId} (Esc)
+          <span className="live-summary" data-testid="live-summary">
+            run {live.runId} · {live.protocol} · {live.total > 0 ? `${((100 * live.done) / live.total).toFixed(0)} %` : 'starting'}
+            {live.etaS !== null && live.status === 'running' ? ` · ${clock(live.etaS)} left` : live.status === 'paused' ? ' · paused' : ''}
+          </span>
+        )}
+        {playing && (
+          <button className="danger abort-global" onClick={abort} data-testid="abort-global" title="Esc Esc or Ctrl+.">
+            ■ ABORT run {live.runId}
           </button>
         )}
       </header>
       {error && <p role="alert" className="error">{error}</p>}
       <main>
         {view === 'Bench' && station && <BenchView station={station} onChanged={setStation} />}
-        {view === 'Protocol' && protocols.length > 0 && <ProtocolForm protocols={protocols} busy={playing} onStarted={() => setView('Run')} />}
+        {view === 'Protocol' && protocols.length > 0 && <ProtocolForm protocols={protocols} busy={playing} simulated={station?.simulated ?? true} onStarted={() => setView('Run')} />}
         {/* The run view stays mounted so its live plot keeps every point while other views are open. */}
         <div hidden={view !== 'Run'}>
           <RunView live={live} onAbort={abort} />

@@ -85,6 +85,8 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
         yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear', exponentformat: 'SI' },
         margin: { l: 70, r: 20, t: 40, b: 50 },
         legend: { orientation: 'h' },
+        // The user's zoom survives the redraws that bring new points.
+        uirevision: 'keep',
       },
       { responsive: true, displaylogo: false },
     ).then(() => {
@@ -106,7 +108,14 @@ export function Plot({ title, xTitle, yTitle, logY, logX, series, bindAppend, on
       });
     });
     return () => Plotly.purge(div);
-  }, [title, xTitle, yTitle, logY, logX, series]);
+    // Axis types change in place (below): a new plot would drop the live points.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [title, xTitle, yTitle, series]);
+
+  useEffect(() => {
+    const div = el.current;
+    if (div && (div as unknown as { layout?: object }).layout) void Plotly.relayout(div, { 'yaxis.type': logY ? 'log' : 'linear', 'xaxis.type': logX ? 'log' : 'linear' });
+  }, [logY, logX]);
 
   useEffect(() => {
     if (!bindAppend) return;

@@ -84,7 +84,7 @@ describe('the browser user interface', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('sim-badge').textContent()).toBe('SIMULATED BENCH');
+    await expect.poll(() => page.getByTestId('sim-badge').textContent()).toBe('SIMULATED');
 
     // An out-of-limit value is refused with its message, and Start stays disabled.
     await page.fill('#param-potentiationAmplitudeV', '9');
@@ -95,14 +95,21 @@ describe('the browser user interface', () => {
     await page.fill('#param-potentiationAmplitudeV', '1.5');
     await page.fill('#param-cycles', '6');
     await page.fill('#param-pulsesPerTrain', '50');
-    await page.fill('#param-pulseIntervalS', '0.01');
+    await page.fill('#param-pulseIntervalS', '10 ms'); // SI prefixes and the unit are understood
     await expect.poll(() => page.getByTestId('check').textContent()).toMatch(/within the station's safety limits; expected duration ≈ \d/);
+    await page.fill('#param-readDelayS', '1x');
+    await expect.poll(() => page.getByTestId('check').textContent()).toMatch(/readDelayS: not a number/);
+    await page.fill('#param-readDelayS', '1m');
     await shot(page, 'protocol');
     await page.getByTestId('start').click();
 
     // Live: the plot gains points while the run plays.
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('running');
     await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(20);
+    // The header shows the station, the live run with its progress and time left, and Abort.
+    await expect.poll(() => page.getByTestId('live-summary').textContent()).toMatch(/^run 1 · ltp-ltd · \d+ %/);
+    expect(await page.getByTestId('station-name').textContent()).toMatch(/Simulated bench/);
+    expect(await page.getByTestId('abort-global').textContent()).toBe('■ ABORT run 1');
     const before = await points(page);
     await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(before);
     await shot(page, 'run-live');
@@ -119,7 +126,11 @@ describe('the browser user interface', () => {
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('running');
     await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(whilePaused);
 
-    // Abort with the Esc key: the run ends aborted and the simulator's output is off at 0 V.
+    // One stray Escape does nothing; Escape twice aborts: the run ends aborted and the simulator's output is off at 0 V.
+    await page.keyboard.press('Escape');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await page.getByTestId('run-status').textContent()).toBe('running');
+    await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('aborted');
     expect(await api.handle('simState', {})).toEqual({ outputOn: false, levelV: 0, triggerRunning: false });

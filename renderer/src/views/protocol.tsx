@@ -7,6 +7,17 @@ import { useEffect, useMemo, useState } from 'react';
 import type { CheckResult, ProtocolView } from '../../../app/api/contract.ts';
 import { call } from '../api.ts';
 
+const PREFIX: Record<string, number> = { p: 1e-12, n: 1e-9, u: 1e-6, µ: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9 };
+
+/** A number as typed, with an optional SI prefix and the field's unit: "10u", "1.5 ms", "2e-3", "100 nA". */
+export function parseSi(raw: string, unit: string): number {
+  const t = raw.trim();
+  const u = unit && unit !== '1' ? unit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '';
+  const m = new RegExp(`^([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*([pnuµmkMG]?)\\s*(?:${u})?$`).exec(t);
+  if (!m || t === '') return NaN;
+  return Number(m[1]) * PREFIX[m[2]];
+}
+
 function duration(s: number | null): string {
   if (s === null) return 'duration: not estimated for this protocol';
   if (s < 120) return `expected duration ≈ ${s.toFixed(1)} s`;
@@ -14,7 +25,7 @@ function duration(s: number | null): string {
   return `expected duration ≈ ${(s / 3600).toFixed(1)} h`;
 }
 
-export function ProtocolForm({ protocols, onStarted, busy }: { protocols: ProtocolView[]; onStarted: (runId: number) => void; busy: boolean }) {
+export function ProtocolForm({ protocols, onStarted, busy, simulated }: { protocols: ProtocolView[]; onStarted: (runId: number) => void; busy: boolean; simulated: boolean }) {
   const [protocolId, setProtocolId] = useState(protocols[0]?.id ?? '');
   const protocol = protocols.find((p) => p.id === protocolId);
   const [device, setDevice] = useState('SIM-D1');
@@ -29,14 +40,14 @@ export function ProtocolForm({ protocols, onStarted, busy }: { protocols: Protoc
     for (const p of protocol?.params ?? []) {
       const raw = text[p.name];
       if (raw === undefined || raw === String(p.default)) continue;
-      out[p.name] = p.kind === 'enum' ? raw : raw.trim() === '' ? NaN : Number(raw);
+      out[p.name] = p.kind === 'enum' ? raw : parseSi(raw, p.unit);
     }
     return out;
   }, [text, protocol]);
 
   const localProblems = Object.entries(values)
     .filter(([, v]) => typeof v === 'number' && !Number.isFinite(v))
-    .map(([k]) => `${k}: not a number`);
+    .map(([k]) => `${k}: not a number (a number with an optional SI prefix, e.g. 1.5m or 10u)`);
 
   useEffect(() => {
     if (!protocol || localProblems.length) return;
@@ -52,6 +63,11 @@ export function ProtocolForm({ protocols, onStarted, busy }: { protocols: Protoc
 
   const start = async () => {
     setStartError('');
+    // Real hardware: one confirmation naming the amplitudes that will reach the device.
+    if (!simulated) {
+      const amps = protocol.params.filter((p) => p.unit === 'V').map((p) => `${p.name} = ${values[p.name] ?? p.default} V`);
+      if (!window.confirm(`Start ${protocol.id} on device ${device} with real instruments?\n${amps.join('\n')}`)) return;
+    }
     try {
       const r = await call<'start', { runId: number }>('start', { protocolId: protocol.id, params: values, device });
       onStarted(r.runId);

@@ -9,6 +9,8 @@ export interface LiveState {
   runId: number;
   protocol: string;
   device: string;
+  /** The run's parameters (as validated by the server). */
+  params: Record<string, number | string>;
   status: 'running' | 'paused' | 'completed' | 'aborted' | 'failed' | 'interrupted';
   done: number;
   total: number;
@@ -32,12 +34,18 @@ interface LiveSpec {
 
 const LIVE: Record<string, LiveSpec> = {
   // Cycles overlaid: every train on the same pulse axis, LTP and LTD apart.
-  'ltp-ltd': { x: 'pulse', y: 'i_read_A', split: { channel: 'phase', names: { 0: 'LTP', 1: 'LTD', 2: 'read noise (repeated reads)' } }, xTitle: 'pulses applied in the train', yTitle: 'I_read at V_read (A)' },
-  endurance: { x: 'cycle', y: 'i_read_A', split: { channel: 'state', names: { 1: 'LRS (after SET)', 0: 'HRS (after RESET)' } }, xTitle: 'cycle', yTitle: 'I_read (A)', logY: true },
+  'ltp-ltd': { x: 'pulse', y: 'i_read_A', split: { channel: 'phase', names: { 0: 'LTP', 1: 'LTD', 2: 'read noise (repeated reads)' } }, xTitle: 'pulses applied in the train (cycles overlaid)', yTitle: 'I_read (A)' },
+  endurance: { x: 'cycle', y: 'i_read_A', split: { channel: 'state', names: { 1: 'LRS (after SET)', 0: 'HRS (after RESET)' } }, xTitle: 'cycle', yTitle: 'I_read (A)', logX: true, logY: true },
   ppf: { x: null, y: 'i_read_A', split: { channel: 'role', names: { 0: 'before the pair', 1: 'after pulse 1', 2: 'after pulse 2' } }, xTitle: 'read number', yTitle: 'I_read (A)' },
   retention: { x: 't_s', y: 'i_read_A', xTitle: 'time since programming (s)', yTitle: 'I_read (A)' },
 };
 const GENERIC: LiveSpec = { x: null, y: 'i_read_A', xTitle: 'read number', yTitle: 'I_read (A)' };
+
+/** Reads shown as conductance G = I_read / V_read when the run reads at a known voltage. */
+function readVoltage(params: Record<string, number | string>): number | null {
+  const v = params.readVoltageV;
+  return typeof v === 'number' && v !== 0 ? v : null;
+}
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
@@ -49,6 +57,9 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
   const [plotKey, setPlotKey] = useState(0);
   const runId = live?.runId ?? null;
   const spec = (live && LIVE[live.protocol]) ?? GENERIC;
+  const vRead = live ? readVoltage(live.params) : null;
+  const [logY, setLogY] = useState<boolean | null>(null);
+  const logYNow = logY ?? Boolean(spec.logY);
 
   useEffect(() => {
     index.current = 0;
@@ -69,11 +80,12 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
           if (!s) byName.set(name, (s = { x: [], y: [] }));
           const n = index.current++;
           s.x.push(xs ? xs[i] : n);
-          s.y.push(spec.logY ? Math.abs(y[i]) : y[i]);
+          const v = vRead !== null && spec.y === 'i_read_A' ? y[i] / vRead : y[i];
+          s.y.push(logYNow ? Math.abs(v) : v);
         }
         for (const [name, s] of byName) appendRef.current(name, s.x, s.y, e.sentMs);
       }),
-    [runId, spec],
+    [runId, spec, vRead, logYNow],
   );
 
   const bind = useCallback((append: (name: string, x: number[], y: number[], sentMs?: number) => void) => {
@@ -105,12 +117,26 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
             Pause
           </button>
         )}
-        <button className="danger" disabled={!playing} onClick={onAbort} data-testid="abort" title="Esc">
-          Abort (Esc)
+        <button className="danger" disabled={!playing} onClick={onAbort} data-testid="abort" title="Esc Esc or Ctrl+.">
+          Abort (Esc Esc)
         </button>
         {!playing && <span data-testid="end-reason">{live.reason}</span>}
       </div>
-      <Plot key={plotKey} title="Reads as they are measured" xTitle={spec.xTitle} yTitle={spec.yTitle} logX={spec.logX} logY={spec.logY} bindAppend={bind} testId="live-plot" />
+      <div className="row">
+        <label>
+          <input type="checkbox" checked={logYNow} onChange={(e) => setLogY(e.target.checked)} data-testid="log-y" /> logarithmic y axis
+        </label>
+      </div>
+      <Plot
+        key={plotKey}
+        title="Reads as they are measured"
+        xTitle={spec.xTitle}
+        yTitle={vRead !== null && spec.y === 'i_read_A' ? `G = I_read / V_read at ${vRead} V (S)` : spec.yTitle}
+        logX={spec.logX}
+        logY={logYNow}
+        bindAppend={bind}
+        testId="live-plot"
+      />
       {live.metrics.length > 0 && (
         <table className="metrics" data-testid="live-metrics">
           <tbody>
