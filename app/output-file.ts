@@ -88,10 +88,13 @@ export function writeOutputFile(path: string, parts: Iterable<string | Uint8Arra
   } catch (e) {
     if (fd !== null) closeSync(fd);
     rmSync(tmp, { force: true });
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'ENOENT' ? 'its folder does not exist' : err.message;
-    throw new OutputError(`cannot write ${path}: ${why} (nothing was written)`);
+    throw new OutputError(`cannot write ${path}: ${whyNot(e)} (nothing was written)`);
   }
+}
+
+function whyNot(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'ENOENT' ? 'its folder does not exist' : err.message;
 }
 
 /**
@@ -108,8 +111,6 @@ export async function writeOutputFileVia(path: string, write: (tmpPath: string) 
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'ENOENT' ? 'its folder does not exist' : err.message;
-    throw new OutputError(`cannot write ${path}: ${why} (nothing was written)`);
+    throw new OutputError(`cannot write ${path}: ${whyNot(e)} (nothing was written)`);
   }
 }

@@ -50,6 +50,17 @@ export function simulationOf(station: Station): Record<string, unknown> | null {
   return { bench: 'in-process', seed: sim?.seed ?? 1, deviceIndex: sim?.deviceIndex ?? 0, device: sim?.device ?? {}, faults: sim?.faults ?? [], realTimeFactor: sim?.realTimeFactor ?? null };
 }
 
+/**
+ * Yield and device-to-device variation of cards under a pass criterion, as Markdown: one
+ * section per source (simulated, measured, imported) unless pooling is asked for.
+ */
+export function variationBySource(cards: BenchmarkCard[], passMinimums: Record<string, number>, poolSources = false): string {
+  const groups = poolSources ? [['all sources', cards] as const] : CARD_SOURCES.map((src) => [src, cards.filter((c) => c.source === src)] as const).filter(([, g]) => g.length > 0);
+  return groups
+    .map(([label, group]) => (groups.length > 1 || label !== 'measured' ? `### ${label === 'all sources' ? 'All sources pooled (simulated and measured together, as asked)' : sourceLabel(label)}\n\n` : '') + variationMarkdown([...group], passMinimums))
+    .join('\n');
+}
+
 export interface RunFilter {
   device?: string;
   protocol?: string;
@@ -262,15 +273,8 @@ export class NeuroProbeApp {
 
   compare(runIds: number[], withReference: boolean, passMinimums?: Record<string, number>, poolSources = false, byDevice = false): string {
     const cards = byDevice ? this.deviceCards(runIds) : runIds.map((id) => this.card(id));
-    let text = comparisonMarkdown(cards, withReference ? TABLE3_REFERENCE : []);
-    if (passMinimums) {
-      // Yield and device-to-device variation never mix simulated with measured devices unless asked.
-      const groups = poolSources ? [['all sources', cards] as const] : CARD_SOURCES.map((src) => [src, cards.filter((c) => c.source === src)] as const).filter(([, g]) => g.length > 0);
-      for (const [label, group] of groups) {
-        text += '\n' + (groups.length > 1 || label !== 'measured' ? `### ${label === 'all sources' ? 'All sources pooled (simulated and measured together, as asked)' : sourceLabel(label)}\n\n` : '') + variationMarkdown([...group], passMinimums);
-      }
-    }
-    return text;
+    const text = comparisonMarkdown(cards, withReference ? TABLE3_REFERENCE : []);
+    return passMinimums ? `${text}\n${variationBySource(cards, passMinimums, poolSources)}` : text;
   }
 
   exportModel(runId: number, target: ModelTarget): Record<string, unknown> {

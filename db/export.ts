@@ -167,4 +167,4 @@ export function exportRunText(db: Db, runId: number, format: TextExportFormat): 
   return [...exportRunParts(db, runId, format)].join('');
 }
 
-export { eventsOf as exportEvents, runHeader as exportRunHeader };
+export { eventsOf as exportEvents };

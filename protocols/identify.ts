@@ -1,11 +1,13 @@
-// Identifies every instrument of a station: connects, asks *IDN? (nothing else is sent),
-// and says whether the answer is the declared model and whether it is a NeuroProbe
-// simulated instrument. For the Bench view and `neuroprobe safe-off`'s cousin checks.
+// Connecting to each instrument of a station on its own, for the station-level commands
+// (identify, check, safe-off): one instrument's failure is reported and the next is
+// tried; every connection is closed. Identification asks *IDN? (and what the driver
+// needs to be sure of the model) and nothing else.
 
 import { createDriver, openTransport } from '../drivers/connect.ts';
+import type { Instrument } from '../drivers/instruments/roles.ts';
 import { SimBench, isSimulatorIdn } from '../drivers/sim/bench.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
-import { type Station, usesSimulator } from './station.ts';
+import { type Station, type StationInstrument, usesSimulator } from './station.ts';
 
 export interface IdentifyResult {
   id: string;
@@ -18,28 +20,54 @@ export interface IdentifyResult {
   outputs?: { anyOn: boolean; text: string };
 }
 
-export async function identifyStation(station: Station, sim?: SimBench, opts: { outputs?: boolean } = {}): Promise<IdentifyResult[]> {
+type Connect = () => Promise<{ driver: Instrument; idn: string }>;
+
+/**
+ * Runs `fn` for each instrument with a `connect` that opens it and checks its identity;
+ * an error in one instrument becomes its `{ ok: false, message }` result.
+ */
+export async function forEachInstrument<R extends { ok: boolean; message: string }>(
+  station: Station,
+  sim: SimBench | undefined,
+  fn: (def: StationInstrument, connect: Connect) => Promise<Omit<R, 'id' | 'resource'>>,
+  failed: (message: string) => Omit<R, 'id' | 'resource'> = (message) => ({ ok: false, message }) as Omit<R, 'id' | 'resource'>,
+): Promise<(R & { id: string; resource: string })[]> {
   const bench = sim ?? (usesSimulator(station) ? new SimBench(station.simulation ?? {}) : undefined);
-  const out: IdentifyResult[] = [];
+  const out: (R & { id: string; resource: string })[] = [];
   for (const def of station.instruments) {
-    let transport;
-    try {
-      transport = await openTransport(def.resource, { sim: bench, timeoutMs: def.timeoutMs, viaPyvisa: def.transport === 'pyvisa', baudRate: def.baudRate });
-    } catch (e) {
-      out.push({ id: def.id, resource: def.resource, ok: false, idn: null, simulated: false, message: `could not connect: ${(e as Error).message}` });
-      continue;
-    }
-    try {
+    let close: (() => Promise<void>) | null = null;
+    const connect: Connect = async () => {
+      let transport;
+      try {
+        transport = await openTransport(def.resource, { sim: bench, timeoutMs: def.timeoutMs, viaPyvisa: def.transport === 'pyvisa', baudRate: def.baudRate });
+      } catch (e) {
+        throw new Error(`could not connect: ${(e as Error).message}`);
+      }
+      close = () => transport.close();
       const driver = createDriver(def.model, transport);
-      const idn = await driver.identify();
-      const simulated = parseResource(def.resource).kind === 'sim' || isSimulatorIdn(idn);
-      const outputs = opts.outputs ? await driver.describeOutputs() : undefined;
-      out.push({ id: def.id, resource: def.resource, ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}) });
+      return { driver, idn: await driver.identify() };
+    };
+    try {
+      out.push({ id: def.id, resource: def.resource, ...(await fn(def, connect)) } as R & { id: string; resource: string });
     } catch (e) {
-      out.push({ id: def.id, resource: def.resource, ok: false, idn: null, simulated: false, message: (e as Error).message });
+      out.push({ id: def.id, resource: def.resource, ...failed((e as Error).message) } as R & { id: string; resource: string });
     } finally {
-      await transport.close().catch(() => undefined);
+      await (close as (() => Promise<void>) | null)?.().catch(() => undefined);
     }
   }
   return out;
+}
+
+export async function identifyStation(station: Station, sim?: SimBench, opts: { outputs?: boolean } = {}): Promise<IdentifyResult[]> {
+  return forEachInstrument<IdentifyResult>(
+    station,
+    sim,
+    async (def, connect) => {
+      const { driver, idn } = await connect();
+      const simulated = parseResource(def.resource).kind === 'sim' || isSimulatorIdn(idn);
+      const outputs = opts.outputs ? await driver.describeOutputs() : undefined;
+      return { ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}) };
+    },
+    (message) => ({ ok: false, idn: null, simulated: false, message }),
+  );
 }

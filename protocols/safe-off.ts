@@ -4,8 +4,8 @@
 // station, checks it is the declared model, and drives it to 0 V / output off, reporting
 // per instrument.
 
-import { createDriver, openTransport } from '../drivers/connect.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
+import { forEachInstrument } from './identify.ts';
 import type { Station } from './station.ts';
 
 export interface SafeOffResult {
@@ -16,29 +16,10 @@ export interface SafeOffResult {
 }
 
 export async function safeOffStation(station: Station): Promise<SafeOffResult[]> {
-  const results: SafeOffResult[] = [];
-  for (const def of station.instruments) {
-    if (parseResource(def.resource).kind === 'sim') {
-      results.push({ id: def.id, resource: def.resource, ok: true, message: 'in-process simulated instrument: nothing outlives the process that ran it' });
-      continue;
-    }
-    let transport;
-    try {
-      transport = await openTransport(def.resource, { timeoutMs: def.timeoutMs, viaPyvisa: def.transport === 'pyvisa', baudRate: def.baudRate });
-    } catch (e) {
-      results.push({ id: def.id, resource: def.resource, ok: false, message: `could not connect: ${(e as Error).message}` });
-      continue;
-    }
-    try {
-      const inst = createDriver(def.model, transport);
-      const idn = await inst.identify();
-      await inst.safeOff();
-      results.push({ id: def.id, resource: def.resource, ok: true, message: `${idn.split(',').slice(0, 2).join(' ')}: output off at 0 V (confirmed)` });
-    } catch (e) {
-      results.push({ id: def.id, resource: def.resource, ok: false, message: (e as Error).message });
-    } finally {
-      await transport.close().catch(() => undefined);
-    }
-  }
-  return results;
+  return forEachInstrument(station, undefined, async (def, connect) => {
+    if (parseResource(def.resource).kind === 'sim') return { ok: true, message: 'in-process simulated instrument: nothing outlives the process that ran it' };
+    const { driver, idn } = await connect();
+    await driver.safeOff();
+    return { ok: true, message: `${idn.split(',').slice(0, 2).join(' ')}: output off at 0 V (confirmed)` };
+  });
 }

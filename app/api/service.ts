@@ -16,7 +16,7 @@ import { getProtocol, listProtocols } from '../../protocols/registry.ts';
 import { RunControl } from '../../protocols/run-control.ts';
 import { SafetyError, prepareParams } from '../../protocols/runner.ts';
 import { type Station, StationError, limitsFor, parseStation, usesSimulator } from '../../protocols/station.ts';
-import type { NeuroProbeApp } from '../service.ts';
+import { type NeuroProbeApp, variationBySource } from '../service.ts';
 import { playQueue } from '../queue-player.ts';
 import { previewImport } from '../import/import-run.ts';
 import { parseMinimums } from '../criteria.ts';
@@ -161,7 +161,7 @@ export class ApiService {
       case 'compare': {
         const c = q('compare');
         const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
-        const variation = c.pass?.trim() ? this.app.compare(c.runIds, false, parseMinimums(c.pass), c.poolSources, c.byDevice).split('\n').filter((l, i, all) => i >= all.findIndex((x) => /^###|\*\*Yield/.test(x))).join('\n') : null;
+        const variation = c.pass?.trim() ? variationBySource(cards, parseMinimums(c.pass), c.poolSources) : null;
         // The die map: each device with a position in its name, pass or fail under the criterion.
         let dieMap: { device: string; row: number; col: number; pass: boolean; source: string }[] | null = null;
         if (c.pass?.trim()) {

@@ -23,8 +23,8 @@ export class SimElliptec implements SimInstrument {
   private homed = false;
   private pendingStatus = 0;
   private jogCounts = 0;
-  /** Fault injection: the stage stops answering (a stuck motor, a pulled cable). */
-  silent = false;
+  /** Fault injection: commands matching this never get an answer (a stuck motor: /ma/; a pulled cable: /./). */
+  silentFor: RegExp | null = null;
 
   constructor(
     readonly address = '0',
@@ -49,7 +49,7 @@ export class SimElliptec implements SimInstrument {
 
   handleMessage(message: string): string | null {
     this.received.push(message);
-    if (this.silent) return null;
+    if (this.silentFor?.test(message)) return null;
     const addr = message[0]?.toUpperCase();
     if (addr !== this.address.toUpperCase()) return null; // another device on the bus
     const code = message.slice(1, 3);

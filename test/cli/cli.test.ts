@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NeuroProbeApp } from '../../app/service.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { writePacedSimStation } from '../helpers/stations.ts';
 import { syntheticLtpLtdCsv } from '../helpers/synthetic.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/neuroprobe.mjs', import.meta.url));
@@ -183,18 +184,7 @@ describe('neuroprobe analysis commands', () => {
 describe('crash and resume', () => {
   it('a run killed mid-way is interrupted at next open and `resume` completes it', async () => {
     const dir = tempDir();
-    const station = join(dir, 'paced.json');
-    // Paced at 50× real time: each 100-pulse train takes about 40 ms of wall-clock time.
-    writeFileSync(
-      station,
-      JSON.stringify({
-        name: 'paced sim',
-        instruments: [{ id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' }],
-        wiring: { sourceMeter: 'smu' },
-        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-6 },
-        simulation: { seed: 2, realTimeFactor: 50 },
-      }),
-    );
+    const station = writePacedSimStation(dir, 2, 50);
     const child = spawn('node', [BIN, 'run', 'ltp-ltd', '--station', station, '--set', 'cycles=40', '--db', 'crash.db'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     await waitFor(child, 'stderr', /running ltp-ltd/);
     await new Promise((r) => setTimeout(r, 800));

@@ -2,12 +2,12 @@
 // runs on a real pseudo-terminal (Python's pty module) and gets p, r and q typed.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NeuroProbeApp } from '../../app/service.ts';
 import { BIN } from '../helpers/cli.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { writePacedSimStation } from '../helpers/stations.ts';
 
 const tempDir = useTempDir();
 
@@ -55,17 +55,7 @@ print(os.waitstatus_to_exitcode(status))
 describe('keys while a run plays in a terminal', () => {
   it('p pauses at a checkpoint, r resumes, q aborts with the run stored as aborted', () => {
     const dir = tempDir();
-    const station = join(dir, 'paced.json');
-    writeFileSync(
-      station,
-      JSON.stringify({
-        name: 'paced sim',
-        instruments: [{ id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' }],
-        wiring: { sourceMeter: 'smu' },
-        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-6 },
-        simulation: { seed: 2, realTimeFactor: 20 },
-      }),
-    );
+    const station = writePacedSimStation(dir, 2, 20);
     const code = execFileSync('/usr/bin/python3', ['-c', DRIVER, dir, BIN, station], { encoding: 'utf8', timeout: 120_000 }).trim();
     expect(code).toBe('130');
     const app = new NeuroProbeApp(join(dir, 'k.db'), { mustExist: true });

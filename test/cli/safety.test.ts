@@ -11,6 +11,7 @@ import { SimBench } from '../../drivers/sim/bench.ts';
 import { type SimServer, serveInstrument } from '../../drivers/sim/tcp-server.ts';
 import { cli, exited, spawnCli, waitFor } from '../helpers/cli.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { writePacedSimStation } from '../helpers/stations.ts';
 
 const tempDir = useTempDir();
 const servers: SimServer[] = [];
@@ -128,17 +129,7 @@ describe('every way a process can end leaves the outputs off', () => {
 describe('a live run is never disturbed', () => {
   it('`runs` from a second terminal leaves it running, `resume` is refused, and it completes', async () => {
     const dir = tempDir();
-    const station = join(dir, 'paced.json');
-    writeFileSync(
-      station,
-      JSON.stringify({
-        name: 'paced sim',
-        instruments: [{ id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' }],
-        wiring: { sourceMeter: 'smu' },
-        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 5e-3, complianceA: 1e-3, minPulseWidthS: 1e-6 },
-        simulation: { seed: 2, realTimeFactor: 20 },
-      }),
-    );
+    const station = writePacedSimStation(dir, 2, 20);
     const child = spawnCli(['run', 'ltp-ltd', '--station', station, '--set', 'cycles=60', '--db', 'live.db'], dir); // about 12 s of wall-clock time
     await waitFor(child, 'stderr', /running ltp-ltd/);
     const runs = await cli(['runs', '--db', 'live.db'], dir);

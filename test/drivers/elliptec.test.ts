@@ -80,12 +80,14 @@ describe('Elliptec stage driver on the simulator', () => {
     expect(sim.received).toEqual([]);
   });
 
-  it('a stage that stops answering fails the move with a clear message', async () => {
+  it('a move that never reports its end, or a stage that stops answering, fails with a clear message', async () => {
     const sim = new SimElliptec();
     const stage = new ElliptecStage(new LoopbackTransport('SIM::ell14', sim), { moveTimeoutMs: 300 });
     await stage.identify();
     await stage.home();
-    sim.silent = true;
+    sim.silentFor = /^0ma/; // stuck motor: the position still answers, the move never ends
+    await expect(stage.moveTo(10)).rejects.toThrow(/the move to 10° did not report its end within 0\.3 s \(stuck or disconnected stage\)/);
+    sim.silentFor = /./; // pulled cable
     await expect(stage.position()).rejects.toThrow(/did not answer/);
   });
 
