@@ -187,7 +187,8 @@ export class ApiService {
         return this.app.analyze(c.runId, c.options);
       }
       case 'queue':
-        return { items: this.app.queue.list(), playing: this.queuePlaying };
+        // With each item's die position (from its device name), for the die map.
+        return { items: this.app.queue.list().map((i) => ({ ...i, position: positionFromName(i.device) })), playing: this.queuePlaying };
       case 'queueAdd': {
         const items = this.app.queue.add(q('queueAdd'));
         this.emit({ type: 'queue.changed', playing: this.queuePlaying });

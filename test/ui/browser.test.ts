@@ -191,6 +191,8 @@ describe('the browser user interface', () => {
     await expect.poll(() => page.getByTestId('queue-table').locator('tbody tr').first().textContent()).toMatch(/^2Q-R1C1/);
     await page.getByTestId('queue-play').click();
     await expect.poll(() => page.getByTestId('queue-table').textContent(), { timeout: 30_000 }).toMatch(/Q-R1C1ltp-ltd.*completed4[\s\S]*Q-R1C2ltp-ltd.*completed5/);
+    // The queue's die map colours each position by its status.
+    expect(await page.getByTestId('queue-die-map').locator('td.completed').count()).toBe(2);
     await shot(page, 'queue');
     // The die map of the queued devices, coloured by pass/fail.
     await page.getByTestId('tab-Data').click();

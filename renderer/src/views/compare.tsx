@@ -3,6 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import { call } from '../api.ts';
+import { DieMap } from './diemap.tsx';
 
 interface Row {
   device: string;
@@ -82,7 +83,7 @@ export function CompareView({ selected }: { selected: number[] }) {
           ))}
         </tbody>
       </table>
-      {dieMap && dieMap.length > 0 && <DieMap cells={dieMap} />}
+      {dieMap && dieMap.length > 0 && <DieMap cells={dieMap.map((c) => ({ ...c, state: c.pass ? 'pass' : 'fail', label: c.pass ? 'pass' : 'FAIL', title: `${c.device} (${c.source}): ${c.pass ? 'pass' : 'fail'}` }))} testId="die-map" />}
       {variation && (
         <pre className="variation" data-testid="variation">
           {variation}
@@ -92,29 +93,3 @@ export function CompareView({ selected }: { selected: number[] }) {
   );
 }
 
-/** Pass/fail per die position (from device names like W1-R3C5), a cell per position. */
-function DieMap({ cells }: { cells: { device: string; row: number; col: number; pass: boolean; source: string }[] }) {
-  const rows = cells.map((c) => c.row);
-  const cols = cells.map((c) => c.col);
-  const [r0, r1, c0, c1] = [Math.min(...rows), Math.max(...rows), Math.min(...cols), Math.max(...cols)];
-  const at = new Map(cells.map((c) => [`${c.row},${c.col}`, c]));
-  return (
-    <table className="diemap" data-testid="die-map">
-      <tbody>
-        {Array.from({ length: r1 - r0 + 1 }, (_, i) => r0 + i).map((r) => (
-          <tr key={r}>
-            <th>R{r}</th>
-            {Array.from({ length: c1 - c0 + 1 }, (_, j) => c0 + j).map((c) => {
-              const cell = at.get(`${r},${c}`);
-              return (
-                <td key={c} className={cell ? (cell.pass ? 'pass' : 'fail') : 'empty'} title={cell ? `${cell.device} (${cell.source}): ${cell.pass ? 'pass' : 'fail'}` : 'not tested'}>
-                  {cell ? (cell.pass ? 'pass' : 'FAIL') : '·'}
-                </td>
-              );
-            })}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { ProtocolView } from '../../../app/api/contract.ts';
 import { call, onEvent } from '../api.ts';
+import { DieMap } from './diemap.tsx';
 
 interface Item {
   id: number;
@@ -14,6 +15,8 @@ interface Item {
   status: string;
   runId: number | null;
   note: string | null;
+  /** Die position from the device name (server-side), or null. */
+  position: { row: number; col: number } | null;
 }
 
 export function QueueView({ protocols }: { protocols: ProtocolView[] }) {
@@ -72,6 +75,17 @@ export function QueueView({ protocols }: { protocols: ProtocolView[] }) {
         {playing && <span className="status running">playing</span>}
       </div>
       {error && <p role="alert" className="error">{error}</p>}
+      {(() => {
+        // The die map of the queued devices (the latest item per position), coloured by status.
+        const cells = new Map<string, Item & { row: number; col: number }>();
+        for (const i of items) {
+          const p = i.position;
+          if (p) cells.set(`${p.row},${p.col}`, { ...i, ...p });
+        }
+        return cells.size > 0 ? (
+          <DieMap cells={[...cells.values()].map((c) => ({ device: c.device, row: c.row, col: c.col, state: c.status, label: c.status, title: `${c.device}: ${c.protocolId} ${c.status}${c.runId ? ` (run ${c.runId})` : ''}` }))} testId="queue-die-map" />
+        ) : null;
+      })()}
       <table className="queue" data-testid="queue-table">
         <thead>
           <tr>
