@@ -8,7 +8,7 @@ import type { Metric } from '../analysis/metric.ts';
 import { SimBench } from '../drivers/sim/bench.ts';
 import { getProtocol } from '../protocols/registry.ts';
 import { runProtocol } from '../protocols/runner.ts';
-import type { Station } from '../protocols/station.ts';
+import { type Station, simBenchConfig } from '../protocols/station.ts';
 
 export interface SimReference {
   nlLtp: number;
@@ -19,8 +19,8 @@ export interface SimReference {
 }
 
 export async function simulatedDeviceReference(station: Station, device: string, protocolId: string, params: Record<string, unknown>): Promise<SimReference> {
-  const cfg = station.simulation;
-  const bench = new SimBench({ seed: cfg?.seed, deviceIndex: cfg?.deviceIndex, device: { ...(cfg?.device ?? {}), c2cStepSigma: 0, readNoiseSigma: 0 } });
+  const cfg = simBenchConfig(station);
+  const bench = new SimBench({ ...cfg, faults: [], realTimeFactor: undefined, device: { ...(cfg.device ?? {}), c2cStepSigma: 0, readNoiseSigma: 0 } });
   const out = await runProtocol({ protocol: getProtocol(protocolId), params, station, device, sim: bench });
   if (out.status !== 'completed') throw new Error(`noise-free reference run ${out.status}: ${out.reason}`);
   const p = bench.dut.params;

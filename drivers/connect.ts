@@ -2,7 +2,8 @@
 // (simulated bench in-process, raw TCP socket, …) and wraps it in the role driver.
 
 import { Keysight33500B } from './instruments/pulsegen/keysight33500b.ts';
-import type { Instrument } from './instruments/roles.ts';
+import type { Instrument, InstrumentRole } from './instruments/roles.ts';
+import { ElliptecStage, type ElliptecOptions } from './instruments/stage/elliptec.ts';
 import { Keithley2450 } from './instruments/smu/keithley2450.ts';
 import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
@@ -12,8 +13,22 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keysight33500b'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
+
+/** The role each model plays on a bench. */
+export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
+  keithley2450: 'source-meter',
+  keysight33500b: 'pulse-generator',
+  'thorlabs-ell14': 'rotation-stage',
+};
+
+/** How messages are framed on a byte stream: SCPI ends commands and replies with LF; Elliptec commands have no terminator and replies end CR LF. */
+const FRAMING: Record<DriverModel, { read: string; write: string }> = {
+  keithley2450: { read: '\n', write: '\n' },
+  keysight33500b: { read: '\n', write: '\n' },
+  'thorlabs-ell14': { read: '\r\n', write: '' },
+};
 
 export interface ConnectOptions {
   /** The in-process simulated bench that `SIM::` resources talk to. */
@@ -23,26 +38,41 @@ export interface ConnectOptions {
   viaPyvisa?: boolean;
   /** Serial line speed for `ASRL` resources. */
   baudRate?: number;
+  /** The model at the other end (its message framing); SCPI framing when absent. */
+  model?: DriverModel;
 }
 
 export async function openTransport(resource: string, opts: ConnectOptions = {}): Promise<Transport> {
   const d = parseResource(resource);
+  const framing = FRAMING[opts.model ?? 'keithley2450'];
   if (opts.viaPyvisa && d.kind !== 'sim') return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
   switch (d.kind) {
     case 'sim':
       if (!opts.sim) throw new Error(`${resource}: no simulated bench is running in this process`);
       return new LoopbackTransport(resource, opts.sim.instrument(d.model));
     case 'tcp-socket':
-      return TcpTransport.connect(resource, { host: d.host, port: d.port, timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.timeoutMs });
+      return TcpTransport.connect(resource, { host: d.host, port: d.port, timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write });
     case 'vxi11':
     case 'gpib':
     case 'usb':
       return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
     case 'serial':
-      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate, timeoutMs: opts.timeoutMs });
+      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate, timeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write });
   }
 }
 
-export function createDriver(model: DriverModel, transport: Transport): Instrument {
-  return model === 'keithley2450' ? new Keithley2450(transport) : new Keysight33500B(transport);
+export interface DriverOptions {
+  /** Rotation stages: bus address, allowed travel, move timeout. */
+  stage?: ElliptecOptions;
+}
+
+export function createDriver(model: DriverModel, transport: Transport, opts: DriverOptions = {}): Instrument {
+  switch (model) {
+    case 'keithley2450':
+      return new Keithley2450(transport);
+    case 'keysight33500b':
+      return new Keysight33500B(transport);
+    case 'thorlabs-ell14':
+      return new ElliptecStage(transport, opts.stage);
+  }
 }

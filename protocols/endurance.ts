@@ -32,13 +32,13 @@ export type EnduranceParams = ParamValues<typeof ENDURANCE_PARAMS>;
 const CONSECUTIVE = 10;
 
 function program(p: EnduranceParams, cycles: number): TrainProgram {
-  const read: Segment = { levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true };
+  const read: Segment = { levelV: p.readVoltageV, durationS: p.readDelayS, measure: true };
   return {
     prologue: [],
-    unit: [{ levelV: p.setAmplitudeV as number, durationS: p.setWidthS as number }, read, { levelV: p.resetAmplitudeV as number, durationS: p.resetWidthS as number }, read],
+    unit: [{ levelV: p.setAmplitudeV, durationS: p.setWidthS }, read, { levelV: p.resetAmplitudeV, durationS: p.resetWidthS }, read],
     repeat: cycles,
-    limitA: p.complianceA as number,
-    nplc: p.nplc as number,
+    limitA: p.complianceA,
+    nplc: p.nplc,
   };
 }
 
@@ -55,11 +55,11 @@ function chunk(r: TrainReadings, firstCycle: number, offsetS: number): DataChunk
 }
 
 function accumulate(data: RunData, p: EnduranceParams): EnduranceAccumulator {
-  const acc = new EnduranceAccumulator({ windowCriterion: p.windowCriterion as number, consecutive: CONSECUTIVE, keepWindow: false });
+  const acc = new EnduranceAccumulator({ windowCriterion: p.windowCriterion, consecutive: CONSECUTIVE, keepWindow: false });
   const { cycle, state, i_read_A: current } = data.channels;
   if (!cycle || !state || !current) return acc;
-  const v = p.readVoltageV as number;
-  const limit = AT_LIMIT_FRACTION * (p.complianceA as number);
+  const v = p.readVoltageV;
+  const limit = AT_LIMIT_FRACTION * p.complianceA;
   // Reads arrive as (LRS, HRS) pairs per cycle; a read at the current limit is no conductance.
   let lrs = NaN;
   let lrsCycle = -1;
@@ -105,32 +105,32 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
   safetyViolations(p, limits) {
     return safetyViolations(limits, {
       voltages: [
-        ['setAmplitudeV', p.setAmplitudeV as number],
-        ['resetAmplitudeV', p.resetAmplitudeV as number],
-        ['readVoltageV', p.readVoltageV as number],
+        ['setAmplitudeV', p.setAmplitudeV],
+        ['resetAmplitudeV', p.resetAmplitudeV],
+        ['readVoltageV', p.readVoltageV],
       ],
       widths: [
-        ['setWidthS', p.setWidthS as number],
-        ['resetWidthS', p.resetWidthS as number],
+        ['setWidthS', p.setWidthS],
+        ['resetWidthS', p.resetWidthS],
       ],
-      complianceA: p.complianceA as number,
+      complianceA: p.complianceA,
     });
   },
 
-  needsGenerator: () => false,
+  roles: () => [],
 
   checkFeasible(p, bench: BenchInstruments) {
     try {
-      bench.smu.validateTrain(program(p, Math.min(p.cycles as number, p.cyclesPerTrain as number)));
+      bench.smu.validateTrain(program(p, Math.min(p.cycles, p.cyclesPerTrain)));
     } catch (e) {
       throw new ParamError(`endurance train: ${(e as Error).message}`);
     }
   },
 
   async run(p, ctx) {
-    const total = p.cycles as number;
-    const perTrain = p.cyclesPerTrain as number;
-    const aperture = readApertureS(p.nplc as number, ctx.bench);
+    const total = p.cycles;
+    const perTrain = p.cyclesPerTrain;
+    const aperture = readApertureS(p.nplc, ctx.bench);
     let done = ctx.resumeFrom?.cyclesDone ?? 0;
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
     // Failure watch across trains, so the run can stop at the failure like the analysis finds it.
@@ -139,18 +139,18 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
       const n = Math.min(perTrain, total - done);
       const prog = program(p, n);
       // The first read lands after the SET pulse and the read delay: REL times count from there.
-      const firstReadS = offsetS + (p.setWidthS as number) + (p.readDelayS as number) + aperture;
+      const firstReadS = offsetS + p.setWidthS + p.readDelayS + aperture;
       const r = await playTrain(ctx, prog, {
         onReadings: (have) => ctx.progress(done + Math.floor(have / 2), total, `cycle ${done + Math.floor(have / 2)}/${total}`),
         onPartial: (partial) => ctx.data(chunk(partial, done + 1, firstReadS)),
       });
       ctx.data(chunk(r, done + 1, firstReadS));
       // A shorted device stops the run at once (the failure criterion below is for a closing window).
-      stopAtCurrentLimit(r, p.complianceA as number, (k) => `cycle ${done + Math.floor(k / 2) + 1} (${k % 2 === 0 ? 'LRS' : 'HRS'} read)`, p.readVoltageV as number);
+      stopAtCurrentLimit(r, p.complianceA, (k) => `cycle ${done + Math.floor(k / 2) + 1} (${k % 2 === 0 ? 'LRS' : 'HRS'} read)`, p.readVoltageV);
       let failedAt = 0; // the first cycle of the failing run of cycles, in this train
       for (let k = 0; k + 1 < r.currentA.length; k += 2) {
         const w = r.currentA[k] / r.currentA[k + 1];
-        below = w >= (p.windowCriterion as number) ? 0 : below + 1;
+        below = w >= p.windowCriterion ? 0 : below + 1;
         if (below >= CONSECUTIVE && !failedAt) failedAt = done + k / 2 + 1 - (CONSECUTIVE - 1);
       }
       done += n;
@@ -164,13 +164,13 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
   },
 
   estimateDurationS(p, lineFrequencyHz) {
-    const read = (p.readDelayS as number) + (p.nplc as number) / lineFrequencyHz;
-    return (p.cycles as number) * ((p.setWidthS as number) + (p.resetWidthS as number) + 2 * read);
+    const read = p.readDelayS + p.nplc / lineFrequencyHz;
+    return p.cycles * (p.setWidthS + p.resetWidthS + 2 * read);
   },
 
   analyse(data, p) {
     const acc = accumulate(data, p);
-    const conditions = conditionsOf(p, p.cycles as number);
+    const conditions = conditionsOf(p, p.cycles);
     return { metrics: acc.metrics(conditions), conditions };
   },
 };

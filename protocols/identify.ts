@@ -3,11 +3,11 @@
 // tried; every connection is closed. Identification asks *IDN? (and what the driver
 // needs to be sure of the model) and nothing else.
 
-import { createDriver, openTransport } from '../drivers/connect.ts';
+import { instrumentDriver, openInstrumentTransport } from './open-instrument.ts';
 import type { Instrument } from '../drivers/instruments/roles.ts';
 import { SimBench, isSimulatorIdn } from '../drivers/sim/bench.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
-import { type Station, type StationInstrument, usesSimulator } from './station.ts';
+import { type Station, type StationInstrument, simBenchConfig, usesSimulator } from './station.ts';
 
 export interface IdentifyResult {
   id: string;
@@ -32,19 +32,19 @@ export async function forEachInstrument<R extends { ok: boolean; message: string
   fn: (def: StationInstrument, connect: Connect) => Promise<Omit<R, 'id' | 'resource'>>,
   failed: (message: string) => Omit<R, 'id' | 'resource'> = (message) => ({ ok: false, message }) as Omit<R, 'id' | 'resource'>,
 ): Promise<(R & { id: string; resource: string })[]> {
-  const bench = sim ?? (usesSimulator(station) ? new SimBench(station.simulation ?? {}) : undefined);
+  const bench = sim ?? (usesSimulator(station) ? new SimBench(simBenchConfig(station)) : undefined);
   const out: (R & { id: string; resource: string })[] = [];
   for (const def of station.instruments) {
     let close: (() => Promise<void>) | null = null;
     const connect: Connect = async () => {
       let transport;
       try {
-        transport = await openTransport(def.resource, { sim: bench, timeoutMs: def.timeoutMs, viaPyvisa: def.transport === 'pyvisa', baudRate: def.baudRate });
+        transport = await openInstrumentTransport(def, bench);
       } catch (e) {
         throw new Error(`could not connect: ${(e as Error).message}`);
       }
       close = () => transport.close();
-      const driver = createDriver(def.model, transport);
+      const driver = instrumentDriver(def, station, transport);
       return { driver, idn: await driver.identify() };
     };
     try {

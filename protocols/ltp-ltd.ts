@@ -42,17 +42,17 @@ const PHASES = [
 ] as const;
 
 function apertureS(p: LtpLtdParams, bench: BenchInstruments): number {
-  return readApertureS(p.nplc as number, bench);
+  return readApertureS(p.nplc, bench);
 }
 
 /** Time left in each pulse period after the pulse, the read delay and the read. */
 function restS(p: LtpLtdParams, widthS: number, bench: BenchInstruments): number {
-  return (p.pulseIntervalS as number) - widthS - (p.readDelayS as number) - apertureS(p, bench);
+  return p.pulseIntervalS - widthS - p.readDelayS - apertureS(p, bench);
 }
 
 function trainProgram(p: LtpLtdParams, phase: (typeof PHASES)[number], bench: BenchInstruments): TrainProgram {
-  const widthS = p[phase.width] as number;
-  const read: Segment = { levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true };
+  const widthS = p[phase.width];
+  const read: Segment = { levelV: p.readVoltageV, durationS: p.readDelayS, measure: true };
   const rest = restS(p, widthS, bench);
   const restSegment: Segment[] = rest > 1e-12 ? [{ levelV: 0, durationS: rest }] : [];
   // With the generator, the SMU holds the read level, fires the generator's pulse at the
@@ -60,9 +60,9 @@ function trainProgram(p: LtpLtdParams, phase: (typeof PHASES)[number], bench: Be
   // than the SMU's shortest segment.
   const unit: Segment[] =
     p.pulseSource === 'generator'
-      ? [{ levelV: p.readVoltageV as number, durationS: widthS + (p.readDelayS as number), measure: true, triggerOut: true }, ...restSegment]
-      : [{ levelV: p[phase.amp] as number, durationS: widthS }, read, ...restSegment];
-  return { prologue: [read], unit, repeat: p.pulsesPerTrain as number, limitA: p.complianceA as number, nplc: p.nplc as number };
+      ? [{ levelV: p.readVoltageV, durationS: widthS + p.readDelayS, measure: true, triggerOut: true }, ...restSegment]
+      : [{ levelV: p[phase.amp], durationS: widthS }, read, ...restSegment];
+  return { prologue: [read], unit, repeat: p.pulsesPerTrain, limitA: p.complianceA, nplc: p.nplc };
 }
 
 function conditionsOf(p: LtpLtdParams, completeCycles: number): Conditions {
@@ -87,9 +87,9 @@ function conditionsOf(p: LtpLtdParams, completeCycles: number): Conditions {
 export function repeatedReadsFromRunData(data: RunData, p: LtpLtdParams): number[][] {
   const { phase, i_read_A: current } = data.channels;
   if (!phase || !current) return [];
-  const v = p.readVoltageV as number;
+  const v = p.readVoltageV;
   const block: number[] = [];
-  for (let i = 0; i < current.length; i++) if (phase[i] === READ_NOISE_PHASE) block.push(atCurrentLimit(current[i], p.complianceA as number) ? NaN : current[i] / v);
+  for (let i = 0; i < current.length; i++) if (phase[i] === READ_NOISE_PHASE) block.push(atCurrentLimit(current[i], p.complianceA) ? NaN : current[i] / v);
   return block.length ? [block] : [];
 }
 
@@ -97,8 +97,8 @@ export function repeatedReadsFromRunData(data: RunData, p: LtpLtdParams): number
 export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[] {
   const { cycle, phase, pulse, i_read_A: current } = data.channels;
   if (!cycle || !phase || !pulse || !current) return [];
-  const n = p.pulsesPerTrain as number;
-  const v = p.readVoltageV as number;
+  const n = p.pulsesPerTrain;
+  const v = p.readVoltageV;
   const byCycle = new Map<number, { ltp: number[]; ltd: number[] }>();
   for (let i = 0; i < current.length; i++) {
     if (phase[i] === READ_NOISE_PHASE) continue;
@@ -107,7 +107,7 @@ export function cyclesFromRunData(data: RunData, p: LtpLtdParams): LtpLtdCycle[]
     if (!entry) byCycle.set(c, (entry = { ltp: new Array(n + 1).fill(NaN), ltd: new Array(n + 1).fill(NaN) }));
     const k = pulse[i];
     // Reads at the current limit are not conductances; they leave their cycle incomplete.
-    const limited = atCurrentLimit(current[i], p.complianceA as number);
+    const limited = atCurrentLimit(current[i], p.complianceA);
     if (k >= 0 && k <= n) (phase[i] === 0 ? entry.ltp : entry.ltd)[k] = limited ? NaN : current[i] / v;
   }
   return [...byCycle.entries()]
@@ -148,33 +148,33 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
   safetyViolations(p, limits) {
     const out = safetyViolations(limits, {
       voltages: [
-        ['potentiationAmplitudeV', p.potentiationAmplitudeV as number],
-        ['depressionAmplitudeV', p.depressionAmplitudeV as number],
-        ['readVoltageV', p.readVoltageV as number],
+        ['potentiationAmplitudeV', p.potentiationAmplitudeV],
+        ['depressionAmplitudeV', p.depressionAmplitudeV],
+        ['readVoltageV', p.readVoltageV],
       ],
       widths: [
-        ['potentiationWidthS', p.potentiationWidthS as number],
-        ['depressionWidthS', p.depressionWidthS as number],
+        ['potentiationWidthS', p.potentiationWidthS],
+        ['depressionWidthS', p.depressionWidthS],
       ],
-      complianceA: p.complianceA as number,
+      complianceA: p.complianceA,
     });
-    if ((p.potentiationAmplitudeV as number) <= 0) out.push(`potentiationAmplitudeV = ${p.potentiationAmplitudeV} V: potentiation pulses must be positive`);
-    if ((p.depressionAmplitudeV as number) >= 0) out.push(`depressionAmplitudeV = ${p.depressionAmplitudeV} V: depression pulses must be negative`);
+    if (p.potentiationAmplitudeV <= 0) out.push(`potentiationAmplitudeV = ${p.potentiationAmplitudeV} V: potentiation pulses must be positive`);
+    if (p.depressionAmplitudeV >= 0) out.push(`depressionAmplitudeV = ${p.depressionAmplitudeV} V: depression pulses must be negative`);
     return out;
   },
 
-  needsGenerator: (p) => p.pulseSource === 'generator',
+  roles: (p) => (p.pulseSource === 'generator' ? ['pulse-generator'] : []),
 
   checkFeasible(p, bench) {
-    if ((p.readRepeats as number) > 0) {
+    if (p.readRepeats > 0) {
       try {
-        bench.smu.validateTrain({ prologue: [], unit: [{ levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true }], repeat: p.readRepeats as number, limitA: p.complianceA as number, nplc: p.nplc as number });
+        bench.smu.validateTrain({ prologue: [], unit: [{ levelV: p.readVoltageV, durationS: p.readDelayS, measure: true }], repeat: p.readRepeats, limitA: p.complianceA, nplc: p.nplc });
       } catch (e) {
         throw new ParamError(`read-noise reads (readRepeats): ${(e as Error).message}`);
       }
     }
     for (const phase of PHASES) {
-      const widthS = p[phase.width] as number;
+      const widthS = p[phase.width];
       const rest = restS(p, widthS, bench);
       if (rest < -1e-12) {
         throw new ParamError(
@@ -190,7 +190,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
       if (p.pulseSource === 'generator') {
         if (!bench.generator) throw new ParamError('pulseSource = generator, but the station wires no pulse generator');
         try {
-          bench.generator.validatePulses({ channel: bench.generatorChannel ?? 1, amplitudeV: p[phase.amp] as number, widthS, periodS: p.pulseIntervalS as number, count: 1, trigger: 'external' });
+          bench.generator.validatePulses({ channel: bench.generatorChannel ?? 1, amplitudeV: p[phase.amp], widthS, periodS: p.pulseIntervalS, count: 1, trigger: 'external' });
         } catch (e) {
           throw new ParamError(`${phase.name} pulses: ${(e as Error).message}`);
         }
@@ -200,23 +200,23 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
 
   async run(p, ctx) {
     const { generator } = ctx.bench;
-    const n = p.pulsesPerTrain as number;
-    const cycles = p.cycles as number;
+    const n = p.pulsesPerTrain;
+    const cycles = p.cycles;
     const aperture = apertureS(p, ctx.bench);
-    const readDelay = p.readDelayS as number;
-    const interval = p.pulseIntervalS as number;
+    const readDelay = p.readDelayS;
+    const interval = p.pulseIntervalS;
     // Resuming restarts the first cycle that had not completed; its partial data stays
     // stored and is superseded by the new reads of that cycle.
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
     const firstCycle = ctx.resumeFrom?.nextCycle ?? 1;
-    const repeats = p.readRepeats as number;
+    const repeats = p.readRepeats;
     if (repeats > 0 && firstCycle === 1) {
       // Read noise: the same read, again and again, at the starting state, in one timed train.
-      const read: Segment = { levelV: p.readVoltageV as number, durationS: readDelay, measure: true };
-      const prog: TrainProgram = { prologue: [], unit: [read], repeat: repeats, limitA: p.complianceA as number, nplc: p.nplc as number };
+      const read: Segment = { levelV: p.readVoltageV, durationS: readDelay, measure: true };
+      const prog: TrainProgram = { prologue: [], unit: [read], repeat: repeats, limitA: p.complianceA, nplc: p.nplc };
       const r = await playTrain(ctx, prog, { onPartial: (partial) => ctx.data(trainChunk(partial, 0, READ_NOISE_PHASE, offsetS + readDelay + aperture, [])) });
       ctx.data(trainChunk(r, 0, READ_NOISE_PHASE, offsetS + readDelay + aperture, []));
-      stopAtCurrentLimit(r, p.complianceA as number, (k) => `read-noise read ${k}`, p.readVoltageV as number);
+      stopAtCurrentLimit(r, p.complianceA, (k) => `read-noise read ${k}`, p.readVoltageV);
       offsetS += programDurationS(prog, aperture);
     }
     for (let c = firstCycle; c <= cycles; c++) {
@@ -225,8 +225,8 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         if (p.pulseSource === 'generator' && generator) {
           await generator.armPulses({
             channel: ctx.bench.generatorChannel ?? 1,
-            amplitudeV: p[phase.amp] as number,
-            widthS: p[phase.width] as number,
+            amplitudeV: p[phase.amp],
+            widthS: p[phase.width],
             periodS: interval,
             count: 1,
             trigger: 'external',
@@ -234,9 +234,9 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         }
         const r = await playTrain(ctx, program, { onPartial: (partial) => ctx.data(trainChunk(partial, c, phase.index, offsetS + readDelay + aperture, [])) });
         // A read at the current limit is not a conductance: the device conducts far more than a synapse should.
-        if (r.currentA.some((i) => atCurrentLimit(i, p.complianceA as number))) {
+        if (r.currentA.some((i) => atCurrentLimit(i, p.complianceA))) {
           ctx.data(trainChunk(r, c, phase.index, offsetS + readDelay + aperture, []));
-          stopAtCurrentLimit(r, p.complianceA as number, (k) => `cycle ${c} ${phase.name}: read ${k}`, p.readVoltageV as number);
+          stopAtCurrentLimit(r, p.complianceA, (k) => `cycle ${c} ${phase.name}: read ${k}`, p.readVoltageV);
         }
         // Reads are stamped by the instrument relative to the first read, which ends the prologue.
         const firstReadS = offsetS + readDelay + aperture;
@@ -245,7 +245,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
           events.push({
             tS: firstReadS + (k - 1) * interval,
             kind: 'pulse',
-            data: { cycle: c, phase: phase.name, k, amplitude_V: p[phase.amp] as number, width_s: p[phase.width] as number },
+            data: { cycle: c, phase: phase.name, k, amplitude_V: p[phase.amp], width_s: p[phase.width] },
           });
         }
         ctx.data(trainChunk(r, c, phase.index, firstReadS, events));
@@ -257,9 +257,9 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
   },
 
   estimateDurationS(p, lineFrequencyHz) {
-    const aperture = (p.nplc as number) / lineFrequencyHz;
-    const read = (p.readDelayS as number) + aperture;
-    return (p.readRepeats as number) * read + (p.cycles as number) * 2 * (read + (p.pulsesPerTrain as number) * (p.pulseIntervalS as number));
+    const aperture = p.nplc / lineFrequencyHz;
+    const read = p.readDelayS + aperture;
+    return p.readRepeats * read + p.cycles * 2 * (read + p.pulsesPerTrain * p.pulseIntervalS);
   },
 
   analyse(data, p) {

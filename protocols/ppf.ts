@@ -28,26 +28,26 @@ export const PPF_PARAMS = {
 export type PpfParams = ParamValues<typeof PPF_PARAMS>;
 
 export function ppfIntervals(p: PpfParams): number[] {
-  const n = p.intervals as number;
-  const [a, b] = [Math.log(p.intervalMinS as number), Math.log(p.intervalMaxS as number)];
+  const n = p.intervals;
+  const [a, b] = [Math.log(p.intervalMinS), Math.log(p.intervalMaxS)];
   return Array.from({ length: n }, (_, i) => Math.exp(a + ((b - a) * i) / (n - 1)));
 }
 
 function aperture(p: PpfParams, bench: BenchInstruments): number {
-  return readApertureS(p.nplc as number, bench);
+  return readApertureS(p.nplc, bench);
 }
 
 function pairProgram(p: PpfParams, intervalS: number, bench: BenchInstruments): TrainProgram {
-  const read: Segment = { levelV: p.readVoltageV as number, durationS: p.readDelayS as number, measure: true };
-  const pulse: Segment = { levelV: p.amplitudeV as number, durationS: p.widthS as number };
-  const gap = intervalS - (p.widthS as number) - (p.readDelayS as number) - aperture(p, bench);
-  const settle = p.settleS as number;
+  const read: Segment = { levelV: p.readVoltageV, durationS: p.readDelayS, measure: true };
+  const pulse: Segment = { levelV: p.amplitudeV, durationS: p.widthS };
+  const gap = intervalS - p.widthS - p.readDelayS - aperture(p, bench);
+  const settle = p.settleS;
   return {
     prologue: [...(settle > 0 ? [{ levelV: 0, durationS: settle }] : []), read, pulse, read, ...(gap > 1e-12 ? [{ levelV: 0, durationS: gap }] : [])],
     unit: [pulse, read],
     repeat: 1,
-    limitA: p.complianceA as number,
-    nplc: p.nplc as number,
+    limitA: p.complianceA,
+    nplc: p.nplc,
   };
 }
 
@@ -69,20 +69,20 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
   safetyViolations(p, limits) {
     return safetyViolations(limits, {
       voltages: [
-        ['amplitudeV', p.amplitudeV as number],
-        ['readVoltageV', p.readVoltageV as number],
+        ['amplitudeV', p.amplitudeV],
+        ['readVoltageV', p.readVoltageV],
       ],
-      widths: [['widthS', p.widthS as number]],
-      complianceA: p.complianceA as number,
+      widths: [['widthS', p.widthS]],
+      complianceA: p.complianceA,
     });
   },
 
-  needsGenerator: () => false,
+  roles: () => [],
 
   checkFeasible(p, bench) {
-    if ((p.intervalMaxS as number) <= (p.intervalMinS as number)) throw new ParamError(`intervalMaxS = ${p.intervalMaxS} s must exceed intervalMinS = ${p.intervalMinS} s`);
-    const shortest = (p.widthS as number) + (p.readDelayS as number) + aperture(p, bench);
-    if ((p.intervalMinS as number) < shortest - 1e-12) {
+    if (p.intervalMaxS <= p.intervalMinS) throw new ParamError(`intervalMaxS = ${p.intervalMaxS} s must exceed intervalMinS = ${p.intervalMinS} s`);
+    const shortest = p.widthS + p.readDelayS + aperture(p, bench);
+    if (p.intervalMinS < shortest - 1e-12) {
       throw new ParamError(`intervalMinS = ${p.intervalMinS} s is shorter than widthS + readDelayS + read integration (${shortest.toPrecision(3)} s)`);
     }
     for (const dt of ppfIntervals(p)) {
@@ -104,7 +104,7 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
       const dt = intervals[k - 1];
       const prog = pairProgram(p, dt, ctx.bench);
       const r = await playTrain(ctx, prog);
-      const firstReadS = offsetS + (p.settleS as number) + (p.readDelayS as number) + ap;
+      const firstReadS = offsetS + p.settleS + p.readDelayS + ap;
       ctx.data({
         channels: {
           t_s: r.timeS.map((t) => firstReadS + t),
@@ -115,11 +115,11 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
           role: r.currentA.map((_, i) => i),
         },
         events: [
-          { tS: firstReadS + ap, kind: 'pulse', data: { pair: k, pulse: 1, amplitude_V: p.amplitudeV as number, width_s: p.widthS as number } },
-          { tS: firstReadS + ap + dt, kind: 'pulse', data: { pair: k, pulse: 2, amplitude_V: p.amplitudeV as number, width_s: p.widthS as number } },
+          { tS: firstReadS + ap, kind: 'pulse', data: { pair: k, pulse: 1, amplitude_V: p.amplitudeV, width_s: p.widthS } },
+          { tS: firstReadS + ap + dt, kind: 'pulse', data: { pair: k, pulse: 2, amplitude_V: p.amplitudeV, width_s: p.widthS } },
         ],
       });
-      stopAtCurrentLimit(r, p.complianceA as number, (i) => `pair ${k} (Δt = ${dt.toPrecision(3)} s), read ${i}`, p.readVoltageV as number);
+      stopAtCurrentLimit(r, p.complianceA, (i) => `pair ${k} (Δt = ${dt.toPrecision(3)} s), read ${i}`, p.readVoltageV);
       offsetS += programDurationS(prog, ap);
       ctx.progress(k, intervals.length, `pair ${k}/${intervals.length} (Δt = ${dt.toPrecision(3)} s)`);
       await ctx.checkpoint({ nextPair: k + 1, offsetS });

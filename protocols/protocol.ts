@@ -2,7 +2,7 @@
 // protocol: a new protocol is one module implementing this interface.
 
 import type { Conditions, Metric } from '../analysis/metric.ts';
-import type { PulseGenerator, SourceMeter } from '../drivers/instruments/roles.ts';
+import type { BenchInstruments, BenchRole } from './bench.ts';
 import type { ParamSpecs, ParamValues } from './params.ts';
 import type { Limits } from './station.ts';
 
@@ -24,11 +24,7 @@ export interface DataChunk {
   events?: EventRecord[];
 }
 
-export interface BenchInstruments {
-  smu: SourceMeter;
-  generator?: PulseGenerator;
-  generatorChannel?: number;
-}
+export type { BenchInstruments, BenchRole } from './bench.ts';
 
 export interface RunContext {
   bench: BenchInstruments;
@@ -64,8 +60,8 @@ export interface ProtocolDefinition<T extends ParamSpecs = ParamSpecs> {
   channels: ChannelSpec[];
   /** Every way the parameters break the device's safety limits (checked before any instrument command). */
   safetyViolations(p: ParamValues<T>, limits: Limits): string[];
-  /** Which instruments the parameters need beyond the source-meter. */
-  needsGenerator(p: ParamValues<T>): boolean;
+  /** The roles the parameters need beyond the source-meter (the runner connects these and nothing else). */
+  roles(p: ParamValues<T>): BenchRole[];
   /** Throws a ParamError when the parameters cannot be played (timing, capabilities). */
   checkFeasible(p: ParamValues<T>, bench: BenchInstruments): void;
   /** Plays the protocol; may return why it ended early (e.g. a failure criterion met). */

@@ -28,29 +28,29 @@ export type RetentionParams = ParamValues<typeof RETENTION_PARAMS>;
 const BEFORE_HOLD_S = 1e-3;
 
 export function readTimes(p: RetentionParams): number[] {
-  const n = p.reads as number;
-  const [a, b] = [Math.log(p.firstReadS as number), Math.log(p.lastReadS as number)];
+  const n = p.reads;
+  const [a, b] = [Math.log(p.firstReadS), Math.log(p.lastReadS)];
   return Array.from({ length: n }, (_, i) => Math.exp(a + ((b - a) * i) / (n - 1)));
 }
 
 function aperture(p: RetentionParams, bench: BenchInstruments): number {
-  return readApertureS(p.nplc as number, bench);
+  return readApertureS(p.nplc, bench);
 }
 
 function program(p: RetentionParams, bench: BenchInstruments): TrainProgram {
-  const v = p.readVoltageV as number;
+  const v = p.readVoltageV;
   const ap = aperture(p, bench);
   const times = readTimes(p);
   // Each read segment holds until its read time; the previous read's integration counts as elapsed.
   const reads: Segment[] = times.map((t, k) => ({ levelV: v, durationS: k === 0 ? t : t - times[k - 1] - ap, measure: true }));
-  const rest = (p.pulseIntervalS as number) - (p.pulseWidthS as number);
+  const rest = p.pulseIntervalS - p.pulseWidthS;
   return {
     prologue: [{ levelV: v, durationS: BEFORE_HOLD_S, measure: true }],
-    unit: [...(rest > 1e-12 ? [{ levelV: 0, durationS: rest }] : []), { levelV: p.pulseAmplitudeV as number, durationS: p.pulseWidthS as number }],
-    repeat: p.pulses as number,
+    unit: [...(rest > 1e-12 ? [{ levelV: 0, durationS: rest }] : []), { levelV: p.pulseAmplitudeV, durationS: p.pulseWidthS }],
+    repeat: p.pulses,
     epilogue: reads,
-    limitA: p.complianceA as number,
-    nplc: p.nplc as number,
+    limitA: p.complianceA,
+    nplc: p.nplc,
   };
 }
 
@@ -70,19 +70,19 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
   safetyViolations(p, limits) {
     return safetyViolations(limits, {
       voltages: [
-        ['pulseAmplitudeV', p.pulseAmplitudeV as number],
-        ['readVoltageV', p.readVoltageV as number],
+        ['pulseAmplitudeV', p.pulseAmplitudeV],
+        ['readVoltageV', p.readVoltageV],
       ],
-      widths: [['pulseWidthS', p.pulseWidthS as number]],
-      complianceA: p.complianceA as number,
+      widths: [['pulseWidthS', p.pulseWidthS]],
+      complianceA: p.complianceA,
     });
   },
 
-  needsGenerator: () => false,
+  roles: () => [],
 
   checkFeasible(p, bench) {
-    if ((p.lastReadS as number) <= (p.firstReadS as number)) throw new ParamError(`lastReadS = ${p.lastReadS} s must exceed firstReadS = ${p.firstReadS} s`);
-    if ((p.pulseIntervalS as number) < (p.pulseWidthS as number)) throw new ParamError(`pulseIntervalS = ${p.pulseIntervalS} s is shorter than pulseWidthS = ${p.pulseWidthS} s`);
+    if (p.lastReadS <= p.firstReadS) throw new ParamError(`lastReadS = ${p.lastReadS} s must exceed firstReadS = ${p.firstReadS} s`);
+    if (p.pulseIntervalS < p.pulseWidthS) throw new ParamError(`pulseIntervalS = ${p.pulseIntervalS} s is shorter than pulseWidthS = ${p.pulseWidthS} s`);
     const prog = program(p, bench);
     if ((prog.epilogue ?? []).some((s) => s.durationS <= 0)) throw new ParamError('the reads are closer together than one read integration; use fewer reads or a lower nplc');
     try {
@@ -96,7 +96,7 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
     const prog = program(p, ctx.bench);
     const r = await playTrain(ctx, prog, { onReadings: (have, expected) => ctx.progress(have, expected, `${Math.max(0, have - 1)} of ${expected - 1} retention reads`) });
     // Instrument times are relative to the read before programming; programming takes pulses × interval after it.
-    const programmingEndS = r.timeS[0] + (p.pulses as number) * (p.pulseIntervalS as number);
+    const programmingEndS = r.timeS[0] + p.pulses * p.pulseIntervalS;
     ctx.data({
       channels: {
         t_s: r.timeS.map((t) => t - programmingEndS),
@@ -104,15 +104,15 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
         v_read_V: r.voltageV,
         role: r.currentA.map((_, k) => (k === 0 ? 0 : 1)),
       },
-      events: [{ tS: -(p.pulses as number) * (p.pulseIntervalS as number), kind: 'programming', data: { pulses: p.pulses as number, amplitude_V: p.pulseAmplitudeV as number, width_s: p.pulseWidthS as number } }],
+      events: [{ tS: -p.pulses * p.pulseIntervalS, kind: 'programming', data: { pulses: p.pulses, amplitude_V: p.pulseAmplitudeV, width_s: p.pulseWidthS } }],
     });
-    stopAtCurrentLimit(r, p.complianceA as number, (k) => (k === 0 ? 'the read before programming' : `retention read ${k}`), p.readVoltageV as number);
+    stopAtCurrentLimit(r, p.complianceA, (k) => (k === 0 ? 'the read before programming' : `retention read ${k}`), p.readVoltageV);
     ctx.progress(r.currentA.length, r.currentA.length, 'retention reads done');
   },
 
   analyse(data, p) {
     const { t_s: t, i_read_A: current, role } = data.channels;
-    const v = p.readVoltageV as number;
+    const v = p.readVoltageV;
     let gBefore = NaN;
     const tS: number[] = [];
     const g: number[] = [];

@@ -6,17 +6,18 @@
 // that identified as the expected model receives any command beyond identification.
 // Emits a typed event stream; storage and display subscribe to it.
 
-import { createDriver, openTransport } from '../drivers/connect.ts';
+import { instrumentDriver, openInstrumentTransport } from './open-instrument.ts';
+import { assembleBench, instrumentsFor } from './bench.ts';
 import { AbortedError } from '../drivers/instruments/errors.ts';
-import type { Instrument, PulseGenerator, SourceMeter } from '../drivers/instruments/roles.ts';
+import type { Instrument } from '../drivers/instruments/roles.ts';
 import { SimBench, isSimulatorIdn } from '../drivers/sim/bench.ts';
 import type { Transport } from '../drivers/transport/transport.ts';
 import type { Metric } from '../analysis/metric.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
-import type { BenchInstruments, CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
+import type { CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
 import type { RunControl } from './run-control.ts';
-import { type Limits, type Station, type StationInstrument, limitsFor, usesSimulator, withStationConditions } from './station.ts';
+import { type Limits, type Station, type StationInstrument, limitsFor, simBenchConfig, usesSimulator, withStationConditions } from './station.ts';
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
 
@@ -126,10 +127,6 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
-function openInstrumentTransport(inst: StationInstrument, sim: SimBench | undefined): Promise<Transport> {
-  return openTransport(inst.resource, { sim, timeoutMs: inst.timeoutMs, viaPyvisa: inst.transport === 'pyvisa', baudRate: inst.baudRate });
-}
-
 export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const { protocol, station } = req;
   const emit = (e: RunEvent) => req.onEvent?.(e);
@@ -160,7 +157,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     process.on('unhandledRejection', onUncaught);
   }
 
-  const sim = req.sim ?? (usesSimulator(station) ? new SimBench(station.simulation ?? {}) : undefined);
+  const sim = req.sim ?? (usesSimulator(station) ? new SimBench(simBenchConfig(station)) : undefined);
   if (sim && req.resumeSimState) sim.restore(req.resumeSimState);
   const transports: Transport[] = [];
   /** Instruments that identified as the expected model: only these get source commands, safe-off included. */
@@ -172,12 +169,8 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   let started = false;
 
   try {
-    const smuDef = station.instruments.find((i) => i.id === station.wiring.sourceMeter);
-    if (!smuDef) throw new Error(`station wiring names source-meter "${station.wiring.sourceMeter}", which is not among its instruments`);
-    const needGen = protocol.needsGenerator(params);
-    const genWiring = station.wiring.pulseGenerator;
-    const genDef = genWiring ? station.instruments.find((i) => i.id === genWiring.instrument) : undefined;
-    if (needGen && !genDef) throw new ParamError(`${protocol.id} needs a pulse generator, but the station wires none`);
+    const roles = protocol.roles(params);
+    const defs = instrumentsFor(station, roles, protocol.id);
 
     const signal = controller.signal;
     const connect = async (def: StationInstrument): Promise<Instrument> => {
@@ -186,18 +179,16 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
       pending.then((t) => (signal.aborted && !transports.includes(t) ? t.close().catch(() => undefined) : undefined), () => undefined);
       const transport = await abortable(pending, signal);
       transports.push(transport);
-      const inst = createDriver(def.model, transport);
+      const inst = instrumentDriver(def, station, transport);
       // Identification only: an instrument that is not the declared model gets nothing more.
       const idn = await abortable(inst.identify(), signal);
       opened.push(inst);
       snapshots.push({ id: def.id, role: def.role, model: def.model, resource: def.resource, idn, simulated: def.resource.startsWith('SIM::') || isSimulatorIdn(idn) });
       return inst;
     };
-    const bench: BenchInstruments = { smu: (await connect(smuDef)) as SourceMeter };
-    if (needGen && genDef) {
-      bench.generator = (await connect(genDef)) as PulseGenerator;
-      bench.generatorChannel = genWiring?.channel;
-    }
+    const drivers = new Map<string, Instrument>();
+    for (const def of defs) drivers.set(def.id, await connect(def));
+    const bench = assembleBench(station, roles, drivers);
     protocol.checkFeasible(params, bench);
     for (const inst of opened) await abortable(inst.reset(), signal);
 

@@ -3,21 +3,23 @@
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DRIVER_MODELS } from '../drivers/connect.ts';
+import { DRIVER_MODELS, ROLE_OF_MODEL } from '../drivers/connect.ts';
+import type { SimBenchConfig } from '../drivers/sim/bench.ts';
 import { MemristorParamsSchema } from '../drivers/sim/dut/memristor.ts';
 import { FaultSchema } from '../drivers/sim/faults.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
 
-const ROLE_OF_MODEL = { keithley2450: 'source-meter', keysight33500b: 'pulse-generator' } as const;
+export const INSTRUMENT_ROLES = ['source-meter', 'pulse-generator', 'rotation-stage'] as const;
 
 const InstrumentSchema = z.strictObject({
   id: z.string().min(1),
   model: z.enum(DRIVER_MODELS),
   resource: z.string().min(1),
-  role: z.enum(['source-meter', 'pulse-generator']),
+  role: z.enum(INSTRUMENT_ROLES),
   timeoutMs: z.number().int().min(10).max(600_000).default(2000).describe('longest wait for any reply, ms (10 ms … 10 min)'),
   transport: z.enum(['auto', 'pyvisa']).default('auto').describe('pyvisa: go through the PyVISA bridge even for a raw socket'),
   baudRate: z.number().int().min(50).max(4_000_000).default(9600).describe('serial line speed for ASRL resources'),
+  address: z.string().regex(/^[0-9A-Fa-f]$/, 'one hex digit 0–F').optional().describe('bus address of an Elliptec stage (0–F; default 0)'),
 });
 
 export const LimitsSchema = z.strictObject({
@@ -25,6 +27,7 @@ export const LimitsSchema = z.strictObject({
   maxAbsCurrentA: z.number().positive().describe('largest |I| the device may carry'),
   complianceA: z.number().positive().describe('largest current limit a protocol may set'),
   minPulseWidthS: z.number().positive().describe('shortest pulse the device may receive'),
+  maxOpticalPowerMw: z.number().positive().optional().describe('largest optical power at the sample, mW (needed before any light source is used)'),
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
@@ -42,6 +45,27 @@ export const StationSchema = z
           trigger: z.literal('smu-digital-line-1').describe("the SMU's digital line 1 drives the generator's Ext Trig input"),
         })
         .optional(),
+      lightSource: z
+        .strictObject({
+          instrument: z.string().describe('id of the pulse generator whose channel gates the light source (TTL)'),
+          channel: z.number().int().min(1),
+          gateLevelV: z.number().positive().max(10).default(5).describe('gate (TTL) high level, V'),
+          trigger: z.literal('smu-digital-line-1').describe("the SMU's digital line 1 drives the generator's Ext Trig input"),
+          wavelengthNm: z.number().positive().describe('wavelength of the light, nm'),
+          powerAtSampleMw: z.number().positive().describe('calibrated optical power at the sample while the gate is high, mW'),
+          calibratedOn: z.string().max(64).optional().describe('when the power at the sample was measured (ISO date)'),
+          spotAreaM2: z.number().positive().optional().describe('illuminated spot area at the sample, m²'),
+        })
+        .optional(),
+      rotationStage: z
+        .strictObject({
+          instrument: z.string().describe('id of the rotation stage'),
+          holds: z.literal('polarizer').default('polarizer').describe('what the stage turns: a linear polarizer in the light source\'s beam'),
+          minDeg: z.number().min(-720).max(720).default(0).describe('smallest angle any protocol may ask for, degrees'),
+          maxDeg: z.number().min(-720).max(720).default(360).describe('largest angle any protocol may ask for, degrees'),
+          angleOffsetDeg: z.number().min(-360).max(360).default(0).describe('stage reading at which the polarizer axis is at 0° in the lab frame'),
+        })
+        .optional(),
     }),
     limits: LimitsSchema,
     deviceLimits: z.record(z.string(), LimitsSchema.partial()).default({}),
@@ -57,6 +81,7 @@ export const StationSchema = z
         device: MemristorParamsSchema.partial().strict().default({}),
         faults: z.array(FaultSchema).default([]).describe('injected faults, to rehearse failures'),
         realTimeFactor: z.number().positive().optional().describe('play pulse trains in wall-clock time (1 = real time); default: as fast as possible'),
+        lightPowerMw: z.number().positive().optional().describe("the simulated laser's true power at the sample, mW (default: the calibration in wiring.lightSource)"),
       })
       .optional(),
   })
@@ -78,7 +103,8 @@ export const StationSchema = z
     for (const [device, lim] of Object.entries(s.deviceLimits)) {
       for (const [field, v] of Object.entries(lim) as [keyof Limits, number][]) {
         const station = s.limits[field];
-        const loosens = field === 'minPulseWidthS' ? v < station : v > station;
+        if (station === undefined) continue;
+      const loosens = field === 'minPulseWidthS' ? v < station : v > station;
         if (loosens) {
           ctx.addIssue({
             code: 'custom',
@@ -95,6 +121,23 @@ export const StationSchema = z
     const g = s.wiring.pulseGenerator;
     if (g && byId.get(g.instrument)?.role !== 'pulse-generator') {
       ctx.addIssue({ code: 'custom', path: ['wiring', 'pulseGenerator', 'instrument'], message: `"${g.instrument}" is not the id of a pulse-generator in instruments` });
+    }
+    const l = s.wiring.lightSource;
+    if (l && byId.get(l.instrument)?.role !== 'pulse-generator') {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'lightSource', 'instrument'], message: `"${l.instrument}" is not the id of a pulse-generator in instruments (the light source is gated by a generator channel)` });
+    }
+    if (l && g && l.instrument === g.instrument && l.channel === g.channel) {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'lightSource', 'channel'], message: `channel ${l.channel} of "${l.instrument}" already drives the device; the light gate needs another channel` });
+    }
+    if (l && s.limits.maxOpticalPowerMw === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'maxOpticalPowerMw'], message: 'a station with a light source must set the largest optical power the device may receive, mW' });
+    }
+    const r = s.wiring.rotationStage;
+    if (r && byId.get(r.instrument)?.role !== 'rotation-stage') {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'rotationStage', 'instrument'], message: `"${r.instrument}" is not the id of a rotation-stage in instruments` });
+    }
+    if (r && r.maxDeg <= r.minDeg) {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'rotationStage', 'maxDeg'], message: `maxDeg ${r.maxDeg}° must exceed minDeg ${r.minDeg}°` });
     }
   });
 
@@ -142,6 +185,25 @@ export function limitsFor(station: Station, device: string): Limits {
     maxAbsCurrentA: Math.min(s.maxAbsCurrentA, d.maxAbsCurrentA ?? Infinity),
     complianceA: Math.min(s.complianceA, d.complianceA ?? Infinity),
     minPulseWidthS: Math.max(s.minPulseWidthS, d.minPulseWidthS ?? 0),
+    ...(s.maxOpticalPowerMw !== undefined || d.maxOpticalPowerMw !== undefined
+      ? { maxOpticalPowerMw: Math.min(s.maxOpticalPowerMw ?? Infinity, d.maxOpticalPowerMw ?? Infinity) }
+      : {}),
+  };
+}
+
+/** The simulated bench a station describes: its device settings and how the generator's channels are wired. */
+export function simBenchConfig(station: Station): SimBenchConfig {
+  const sim = station.simulation;
+  const ch = (n: number | undefined) => (n === 1 || n === 2 ? n : undefined);
+  return {
+    seed: sim?.seed,
+    deviceIndex: sim?.deviceIndex,
+    device: sim?.device,
+    faults: sim?.faults,
+    realTimeFactor: sim?.realTimeFactor,
+    deviceChannel: ch(station.wiring.pulseGenerator?.channel),
+    lightChannel: ch(station.wiring.lightSource?.channel),
+    lightPowerMw: sim?.lightPowerMw ?? station.wiring.lightSource?.powerAtSampleMw,
   };
 }
 
@@ -150,19 +212,40 @@ export function usesSimulator(station: Station): boolean {
 }
 
 /** The built-in simulated bench used by the demo and by `run` without --station. */
-export function simulatedStation(overrides: { seed?: number; deviceIndex?: number } = {}): Station {
+export function simulatedStation(overrides: { seed?: number; deviceIndex?: number; pristine?: boolean } = {}): Station {
   return parseStation(
     {
-      name: 'Simulated bench (Keithley 2450 + Keysight 33522B, memristor model)',
+      name: 'Simulated bench (Keithley 2450 + Keysight 33522B + gated laser + Elliptec ELL14 polarizer; memristor model)',
       instruments: [
         { id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' },
         { id: 'awg', model: 'keysight33500b', resource: 'SIM::keysight33500b', role: 'pulse-generator' },
+        { id: 'stage', model: 'thorlabs-ell14', resource: 'SIM::thorlabs-ell14', role: 'rotation-stage' },
       ],
-      wiring: { sourceMeter: 'smu', terminal: 'top electrode', pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' } },
-      limits: { maxAbsVoltageV: 5, maxAbsCurrentA: 10e-3, complianceA: 1e-3, minPulseWidthS: 100e-9 },
+      wiring: {
+        sourceMeter: 'smu',
+        terminal: 'top electrode',
+        pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' },
+        lightSource: { instrument: 'awg', channel: 2, gateLevelV: 5, trigger: 'smu-digital-line-1', wavelengthNm: 532, powerAtSampleMw: 1 },
+        rotationStage: { instrument: 'stage', holds: 'polarizer', minDeg: 0, maxDeg: 360 },
+      },
+      limits: { maxAbsVoltageV: 5, maxAbsCurrentA: 10e-3, complianceA: 1e-3, minPulseWidthS: 100e-9, maxOpticalPowerMw: 5 },
       // The simulated device wears out after about 6000 SET/RESET cycles (W < 2), so an
       // endurance run shows a failure; LTP/LTD runs switch direction too rarely to notice.
-      simulation: { seed: overrides.seed ?? 1, deviceIndex: overrides.deviceIndex ?? 0, device: { wearOutCycles: 5000 } },
+      // Its photoresponse is anisotropic (PR 4 along 30°), and a pristine device (forming
+      // runs) forms at 3 V.
+      simulation: {
+        seed: overrides.seed ?? 1,
+        deviceIndex: overrides.deviceIndex ?? 0,
+        device: {
+          wearOutCycles: 5000,
+          photoCurrentMinA: 2e-9,
+          photoCurrentMaxA: 8e-9,
+          polarizationAngleDeg: 30,
+          photoStepS: 0.2e-6,
+          formingVoltageV: 3,
+          ...(overrides.pristine ? { pristine: true } : {}),
+        },
+      },
     },
     'built-in simulated station',
   );

@@ -7,15 +7,15 @@ import { cardKey } from '../../analysis/card.ts';
 import { table3Row } from '../../analysis/table3.ts';
 import { TABLE3_REFERENCE } from '../../analysis/table3.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
-import { createDriver } from '../../drivers/connect.ts';
-import type { PulseGenerator, SourceMeter } from '../../drivers/instruments/roles.ts';
+import { assembleBench, instrumentsFor } from '../../protocols/bench.ts';
+import { instrumentDriver } from '../../protocols/open-instrument.ts';
 import type { Transport } from '../../drivers/transport/transport.ts';
-import type { BenchInstruments } from '../../protocols/protocol.ts';
+import type { BenchInstruments, BenchRole } from '../../protocols/protocol.ts';
 import { ParamError, validateParams } from '../../protocols/params.ts';
 import { getProtocol, listProtocols } from '../../protocols/registry.ts';
 import { RunControl } from '../../protocols/run-control.ts';
 import { SafetyError, prepareParams } from '../../protocols/runner.ts';
-import { type Station, StationError, limitsFor, parseStation, usesSimulator } from '../../protocols/station.ts';
+import { type Station, StationError, limitsFor, parseStation, simBenchConfig, usesSimulator } from '../../protocols/station.ts';
 import { type NeuroProbeApp, variationBySource } from '../service.ts';
 import { playQueue } from '../queue-player.ts';
 import { previewImport } from '../import/import-run.ts';
@@ -47,18 +47,10 @@ const OFFLINE: Transport = {
   close: () => Promise.resolve(),
 };
 
-function offlineBench(station: Station, needsGenerator: boolean): BenchInstruments {
-  const smuDef = station.instruments.find((i) => i.id === station.wiring.sourceMeter);
-  if (!smuDef) throw new ParamError(`the station wires no source-meter "${station.wiring.sourceMeter}"`);
-  const bench: BenchInstruments = { smu: createDriver(smuDef.model, OFFLINE) as SourceMeter };
-  const g = station.wiring.pulseGenerator;
-  const genDef = g ? station.instruments.find((i) => i.id === g.instrument) : undefined;
-  if (needsGenerator && !genDef) throw new ParamError('this protocol needs a pulse generator, but the station wires none');
-  if (genDef) {
-    bench.generator = createDriver(genDef.model, OFFLINE) as PulseGenerator;
-    bench.generatorChannel = g?.channel;
-  }
-  return bench;
+/** The bench a protocol would get, with drivers that can validate settings but reach no instrument. */
+function offlineBench(station: Station, roles: BenchRole[], protocolId: string): BenchInstruments {
+  const drivers = new Map(instrumentsFor(station, roles, protocolId).map((def) => [def.id, instrumentDriver(def, station, OFFLINE)]));
+  return assembleBench(station, roles, drivers);
 }
 
 export class BusyError extends Error {
@@ -260,7 +252,7 @@ export class ApiService {
       const values = validateParams(protocol.params, p.params, protocol.id);
       // What the station's instruments can play (segment lengths, trigger blocks …), from
       // their drivers' declared capabilities, without connecting to them.
-      protocol.checkFeasible(values, offlineBench(this.station, protocol.needsGenerator(values)));
+      protocol.checkFeasible(values, offlineBench(this.station, protocol.roles(values), protocol.id));
       return { ok: true, problems: [], durationS: protocol.estimateDurationS ? protocol.estimateDurationS(values, 50) : null };
     } catch (e) {
       if (e instanceof SafetyError) return { ok: false, problems: e.violations, durationS: null };
@@ -275,7 +267,7 @@ export class ApiService {
     if (!verdict.ok) throw new ParamError(verdict.problems.join('; '));
     const control = new RunControl();
     const abort = new AbortController();
-    const sim = usesSimulator(this.station) ? new SimBench(this.station.simulation ?? {}) : undefined;
+    const sim = usesSimulator(this.station) ? new SimBench(simBenchConfig(this.station)) : undefined;
     this.lastSim = sim ?? null;
     let pending: Record<string, number[]> = {};
     // When the oldest reads of the pending batch reached the host (the latency figures count from there).

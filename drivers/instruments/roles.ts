@@ -76,4 +76,27 @@ export interface PulseGenerator {
   close(): Promise<void>;
 }
 
-export type Instrument = SourceMeter | PulseGenerator;
+export interface RotationStage {
+  readonly role: 'rotation-stage';
+  readonly model: string;
+  readonly label: string;
+  identify(): Promise<string>;
+  /** Homes the stage (a defined reference before any move). */
+  reset(): Promise<void>;
+  /** Throws a DriverError when the angle is outside the allowed travel (before any command). */
+  checkAngle(deg: number): void;
+  /** Moves (taking out backlash) and returns the angle read back, degrees. */
+  moveTo(deg: number): Promise<number>;
+  position(): Promise<number>;
+  /** Stops any motion; never throws for a reachable stage. */
+  safeOff(): Promise<void>;
+  describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
+  close(): Promise<void>;
+}
+
+/** Every instrument model a station may name, with its role and wire framing. */
+export type Instrument = SourceMeter | PulseGenerator | RotationStage;
+
+/** What a station instrument does on the bench. */
+export type InstrumentRole = Instrument['role'];
+

@@ -6,7 +6,8 @@
 // pyLabLib): the `in` reply layout, the status codes, `ma`/`mr`/`ho`/`gp` replies.
 // Unconfirmed (no vendor manual here): the pulse count per revolution of a real ELL14
 // (always read from `in`; this simulator reports 143 360, a synthetic value), the move
-// speed, and that `ho` takes a direction digit on rotary stages.
+// speed, that `ho` takes a direction digit on rotary stages, and that `st` (stop) answers
+// with a GS status.
 
 import type { SimInstrument } from './scpi-instrument.ts';
 import { fromHex32, hex32 } from '../instruments/stage/elliptec-protocol.ts';
@@ -33,6 +34,11 @@ export class SimElliptec implements SimInstrument {
 
   get angleDeg(): number {
     return (this.counts / this.pulsesPerTravel) * this.travelDeg;
+  }
+
+  /** Puts the stage at an angle without a command (restoring a checkpointed simulated bench). */
+  moveToAngle(deg: number): void {
+    this.counts = Math.round((deg / this.travelDeg) * this.pulsesPerTravel);
   }
 
   get isHomed(): boolean {
@@ -93,6 +99,9 @@ export class SimElliptec implements SimInstrument {
         return this.reply('HO', hex32(0));
       case 'gv':
         return this.reply('GV', '32');
+      case 'st':
+        // Moves complete within one command here, so there is never motion to stop.
+        return this.reply('GS', '00');
       default:
         return this.error(3);
     }

@@ -19,6 +19,8 @@ export interface BenchEnvironment {
 }
 
 export interface GeneratedPulse {
+  /** Generator channel that plays it (1-based). */
+  channel: number;
   startS: number;
   endS: number;
   levelV: number;

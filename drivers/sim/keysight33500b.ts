@@ -60,7 +60,7 @@ export interface GeneratorHost {
 export class SimKeysight33500B extends ScpiInstrument {
   readonly model = 'Keysight 33522B';
   private readonly channels: [Channel, Channel] = [defaults(), defaults()];
-  private scheduled: (GeneratedPulse & { channel: number })[] = [];
+  private scheduled: GeneratedPulse[] = [];
   private host: GeneratorHost | null = null;
 
   constructor(private readonly serial = 'NPSIM33522') {
@@ -253,10 +253,10 @@ export class SimKeysight33500B extends ScpiInstrument {
   pulsesBetween(t0: number, t1: number): GeneratedPulse[] {
     const out: GeneratedPulse[] = [];
     for (const p of this.scheduled) {
-      if (p.endS > t0 && p.startS < t1) out.push({ startS: Math.max(p.startS, t0), endS: Math.min(p.endS, t1), levelV: p.levelV });
+      if (p.endS > t0 && p.startS < t1) out.push({ channel: p.channel, startS: Math.max(p.startS, t0), endS: Math.min(p.endS, t1), levelV: p.levelV });
     }
     this.scheduled = this.scheduled.filter((p) => p.endS > t1);
-    for (const c of this.channels) {
+    for (const [ci, c] of this.channels.entries()) {
       if (!c.output || c.burst || c.func !== 'PULSe') continue;
       // Free-running pulse train since the output was switched on.
       const level = c.inverted ? c.lowV : c.highV;
@@ -265,10 +265,23 @@ export class SimKeysight33500B extends ScpiInstrument {
         const start = c.outputOnAtS + k * c.periodS;
         if (start >= t1) break;
         const end = start + c.widthS;
-        if (end > t0) out.push({ startS: Math.max(start, t0), endS: Math.min(end, t1), levelV: level });
+        if (end > t0) out.push({ channel: ci + 1, startS: Math.max(start, t0), endS: Math.min(end, t1), levelV: level });
       }
     }
     return out.sort((x, y) => x.startS - y.startS);
+  }
+
+  /** The level a channel plays at time t (0 between pulses and when off): what a TTL-gated light source sees. */
+  levelAt(channel: 1 | 2, tS: number): number {
+    const c = this.channels[channel - 1];
+    if (!c.output) return 0;
+    const p = this.scheduled.find((x) => x.channel === channel && x.startS <= tS && tS < x.endS);
+    if (p) return p.levelV;
+    if (!c.burst && c.func === 'PULSe' && tS >= c.outputOnAtS) {
+      const phase = (tS - c.outputOnAtS) % c.periodS;
+      if (phase < c.widthS) return c.inverted ? c.lowV : c.highV;
+    }
+    return 0;
   }
 
   /** Drop everything and switch both outputs off (process exit, fault injection). */

@@ -12,6 +12,8 @@ export interface TcpOptions {
   timeoutMs?: number;
   /** Write and read terminator; `\n` for SCPI instruments. */
   terminator?: string;
+  /** Appended to each command; '' for protocols whose commands have none (Elliptec). Default: `terminator`. */
+  writeTerminator?: string;
 }
 
 export class TcpTransport extends LineTransport {
@@ -20,6 +22,7 @@ export class TcpTransport extends LineTransport {
     private readonly socket: net.Socket,
     terminator: string,
     timeoutMs: number,
+    private readonly writeTerminator: string,
   ) {
     super(resource, terminator, timeoutMs);
     socket.setEncoding('utf8');
@@ -40,7 +43,7 @@ export class TcpTransport extends LineTransport {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new TcpTransport(resource, socket, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+        resolve(new TcpTransport(resource, socket, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n'));
       });
       socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -56,7 +59,7 @@ export class TcpTransport extends LineTransport {
   async write(message: string): Promise<void> {
     if (this.lines.error) throw this.lines.error;
     await new Promise<void>((resolve, reject) =>
-      this.socket.write(message + this.terminator, (e) => (e ? reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io')) : resolve())),
+      this.socket.write(message + this.writeTerminator, (e) => (e ? reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io')) : resolve())),
     );
   }
 

@@ -257,7 +257,7 @@ describe('provenance and bounded inputs', () => {
 
   it('timeouts are bounded by the station schema', () => {
     const s = simulatedStation();
-    const withTimeout = (timeoutMs: number) => ({ ...s, instruments: [{ ...s.instruments[0], timeoutMs }, s.instruments[1]] });
+    const withTimeout = (timeoutMs: number) => ({ ...s, instruments: [{ ...s.instruments[0], timeoutMs }, ...s.instruments.slice(1)] });
     expect(() => parseStation(withTimeout(10_000_000_000), 'test')).toThrow(/instruments\.0\.timeoutMs/);
     expect(parseStation(withTimeout(30_000), 'test').instruments[0].timeoutMs).toBe(30_000);
   });

@@ -21,6 +21,8 @@ const MAX_BLOCKS = 63;
 const V_RANGES = [0.02, 0.2, 2, 20, 200];
 const I_RANGES = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
 const READOUT_CHUNK = 2000;
+/** Alike segments (a staircase) from this many on are played as one list-stepping loop. */
+const SWEEP_LOOP_MIN = 4;
 
 export const KEITHLEY_2450_CAPABILITIES: SmuCapabilities = {
   maxAbsVoltageV: 210,
@@ -101,24 +103,51 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     return cmds;
   }
 
-  /** The trigger model of a train: one config-list recall per segment, the unit looped by a counter. */
+  /**
+   * The trigger model of a train: one config-list recall per segment, the unit looped by a
+   * counter. In the prologue and epilogue, a run of segments alike but for their level
+   * (a staircase sweep) becomes one loop that steps through the list with CONF:NEXT, so a
+   * sweep of any length costs a handful of blocks. Runs inside the repeated unit stay
+   * unrolled: a branch counter is not reset between outer repeats (unconfirmed whether the
+   * 2450 resets it; the counter-reset block would be needed).
+   */
   private triggerBlocks(p: TrainProgram): string[] {
     const out: string[] = [];
     let blk = 1;
     out.push(`:TRIG:BLOC:BUFF:CLE ${blk++}, ${BUFFER}`);
     out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", 1`);
     out.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, ON`);
-    const emit = (s: Segment, index: number) => {
-      out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${index}`);
+    const body = (s: Segment) => {
       if (s.triggerOut) out.push(`:TRIG:BLOC:NOT ${blk++}, 1`);
       if (s.durationS > 0) out.push(`:TRIG:BLOC:DEL:CONS ${blk++}, ${scpiNumber(s.durationS)}`);
       if (s.measure) out.push(`:TRIG:BLOC:MEAS ${blk++}, ${BUFFER}`);
     };
-    p.prologue.forEach((s, i) => emit(s, i + 1));
+    const emit = (s: Segment, index: number) => {
+      out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${index}`);
+      body(s);
+    };
+    const alike = (a: Segment, b: Segment) => a.durationS === b.durationS && !!a.measure === !!b.measure && !!a.triggerOut === !!b.triggerOut;
+    const emitStretch = (segs: Segment[], firstIndex: number) => {
+      for (let i = 0; i < segs.length; ) {
+        let j = i + 1;
+        while (j < segs.length && alike(segs[i], segs[j])) j++;
+        if (j - i >= SWEEP_LOOP_MIN) {
+          out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${firstIndex + i}`);
+          const start = blk;
+          body(segs[i]);
+          out.push(`:TRIG:BLOC:CONF:NEXT ${blk++}, "${LIST}"`);
+          out.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${j - i}, ${start}`);
+        } else {
+          for (let k = i; k < j; k++) emit(segs[k], firstIndex + k);
+        }
+        i = j;
+      }
+    };
+    emitStretch(p.prologue, 1);
     const unitStart = blk;
     p.unit.forEach((s, i) => emit(s, p.prologue.length + i + 1));
     if (p.repeat > 1) out.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${p.repeat}, ${unitStart}`);
-    (p.epilogue ?? []).forEach((s, i) => emit(s, p.prologue.length + p.unit.length + i + 1));
+    emitStretch(p.epilogue ?? [], p.prologue.length + p.unit.length + 1);
     out.push(`:TRIG:BLOC:SOUR:STAT ${blk++}, OFF`);
     return out;
   }

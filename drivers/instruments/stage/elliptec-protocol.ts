@@ -22,7 +22,7 @@ export const ELLIPTEC_STATUS: Record<number, string> = {
 };
 
 /** Length of a host command after the address, by its two-letter code (data included). */
-const COMMAND_LENGTH: Record<string, number> = { in: 2, gs: 2, gp: 2, ma: 10, mr: 10, ho: 3, gj: 2, sj: 10, fw: 2, bw: 2, go: 2, gv: 2 };
+const COMMAND_LENGTH: Record<string, number> = { in: 2, gs: 2, gp: 2, ma: 10, mr: 10, ho: 3, gj: 2, sj: 10, fw: 2, bw: 2, go: 2, gv: 2, st: 2 };
 
 export function hex32(v: number): string {
   return ((Math.trunc(v) + 2 ** 32) % 2 ** 32).toString(16).toUpperCase().padStart(8, '0');

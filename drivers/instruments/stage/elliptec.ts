@@ -8,6 +8,7 @@
 import { DriverError } from '../errors.ts';
 import { ELLIPTEC_STATUS, fromHex32, hex32 } from './elliptec-protocol.ts';
 import type { Transport } from '../../transport/transport.ts';
+import type { RotationStage } from '../roles.ts';
 
 export interface ElliptecInfo {
   motorType: number;
@@ -41,7 +42,7 @@ export function parseInfo(reply: string, label: string): ElliptecInfo {
   return info;
 }
 
-export class ElliptecStage {
+export class ElliptecStage implements RotationStage {
   readonly role = 'rotation-stage' as const;
   readonly model = 'Thorlabs Elliptec';
   private info: ElliptecInfo | null = null;
@@ -151,6 +152,23 @@ export class ElliptecStage {
     }
     this.positionFrom(reply, `moving to ${deg}°`);
     return this.position();
+  }
+
+  /** Homing gives every run the same reference angle. */
+  async reset(): Promise<void> {
+    await this.home('cw');
+  }
+
+  /** Stops any motion (`st`; unconfirmed: its reply is a GS status) and confirms the stage answers. */
+  async safeOff(): Promise<void> {
+    const r = await this.ask('st');
+    if (!/^[0-9A-F]GS[0-9A-F]{2}$/i.test(r) && !/^[0-9A-F]PO/i.test(r)) throw new DriverError(`${this.label}: "st" answered "${r}"`);
+  }
+
+  /** A stage has no output to leave on; its position, by query. */
+  async describeOutputs(): Promise<{ anyOn: boolean; text: string }> {
+    if (!this.info) await this.identify();
+    return { anyOn: false, text: `at ${(await this.position()).toFixed(2)}°` };
   }
 
   close(): Promise<void> {

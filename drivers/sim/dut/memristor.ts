@@ -36,6 +36,15 @@ export const MemristorParamsSchema = z.object({
   retentionFraction: z.number().min(0).max(1).default(0).describe('fraction of each programmed change that relaxes away (0 = perfect retention)'),
   retentionTauS: z.number().positive().default(300).describe('relaxation time τ of the stretched exponential, s'),
   retentionBeta: z.number().gt(0).max(1).default(0.5).describe('stretching exponent β of the relaxation'),
+  pristine: z.boolean().default(false).describe('the device starts unformed (needs forming before it switches)'),
+  formingVoltageV: z.number().positive().default(3).describe('|V| at which a pristine device forms, V'),
+  pristineConductanceS: z.number().positive().default(1e-9).describe('conductance before forming, S'),
+  darkCurrentA: z.number().default(0).describe('current that flows with or without light, A (added to every read)'),
+  photoCurrentMinA: z.number().min(0).default(0).describe('photocurrent with the polarizer crossed to the device axis, at the reference power, A'),
+  photoCurrentMaxA: z.number().min(0).default(0).describe('photocurrent with the polarizer along the device axis, at the reference power, A'),
+  polarizationAngleDeg: z.number().default(0).describe('device axis φ: photocurrent is I_min + (I_max − I_min)·cos²(θ − φ)'),
+  photoReferencePowerMw: z.number().positive().default(1).describe('optical power at the sample the photocurrents refer to, mW'),
+  photoStepS: z.number().min(0).default(0).describe('non-volatile conductance gained per nominal-width light pulse at the reference power along the axis, S'),
 });
 export type MemristorParams = z.infer<typeof MemristorParamsSchema>;
 
@@ -48,6 +57,7 @@ export const MemristorStateSchema = z.strictObject({
   settled: z.number(),
   sinceProgrammingS: z.number().min(0),
   rng: RngStateSchema,
+  formed: z.boolean().default(true),
 });
 export type MemristorState = z.infer<typeof MemristorStateSchema>;
 
@@ -63,6 +73,7 @@ export class Memristor {
   /** Retention relaxation: g(t) = settled + (g − settled)·exp(−(t/τ)^β), t since the last programming. */
   private settled: number;
   private sinceProgrammingS = 0;
+  private formed: boolean;
   private readonly rng: Rng;
 
   /** `deviceIndex` draws this device's parameters from the spread (0 = the nominal device). */
@@ -79,12 +90,15 @@ export class Memristor {
       p.aLtd = vary(p.aLtd);
     }
     this.params = p;
+    if (p.photoCurrentMaxA < p.photoCurrentMinA) throw new Error(`memristor photoCurrentMaxA (${p.photoCurrentMaxA}) must be at least photoCurrentMinA (${p.photoCurrentMinA})`);
+    this.formed = !p.pristine;
     this.g = p.gMinS + (p.gMaxS - p.gMinS) * p.initialState;
     this.settled = this.g;
   }
 
   /** Total conductance: the non-volatile state (relaxing) plus the decaying volatile part. */
   get conductanceS(): number {
+    if (!this.formed) return this.params.pristineConductanceS;
     return this.relaxed() + this.volatile[0] + this.volatile[1];
   }
 
@@ -116,6 +130,17 @@ export class Memristor {
   apply(voltageV: number, dtS: number): void {
     const p = this.params;
     if (dtS <= 0 || this.broken) return;
+    if (!this.formed) {
+      // Forming: a filament appears once |V| reaches the forming voltage; the device lands
+      // in its low-resistance state (the SMU's current limit keeps the current in check).
+      if (Math.abs(voltageV) >= p.formingVoltageV) {
+        this.formed = true;
+        this.g = this.gMaxEffective;
+        this.settled = this.g;
+        this.sinceProgrammingS = 0;
+      }
+      return;
+    }
     this.applyVolatile(voltageV, dtS);
     const up = voltageV > p.vSetThresholdV;
     const down = voltageV < p.vResetThresholdV;
@@ -173,6 +198,7 @@ export class Memristor {
       settled: this.settled,
       sinceProgrammingS: this.sinceProgrammingS,
       rng: this.rng.snapshot(),
+      formed: this.formed,
     };
   }
 
@@ -187,11 +213,42 @@ export class Memristor {
     this.settled = st.settled;
     this.sinceProgrammingS = st.sinceProgrammingS;
     this.rng.restore(st.rng);
+    this.formed = st.formed;
   }
 
-  /** Current at a (sub-threshold or not) voltage, with read noise. Ohmic. */
-  currentA(voltageV: number): number {
-    const i = this.conductanceS * voltageV;
+  get isFormed(): boolean {
+    return this.formed;
+  }
+
+  /** Relative absorption of light polarized at θ: m + (1 − m)·cos²(θ − φ), m = I_min/I_max (1 along the device axis). */
+  private absorption(angleDeg: number): number {
+    const p = this.params;
+    if (p.photoCurrentMaxA === 0) return 0;
+    const m = p.photoCurrentMinA / p.photoCurrentMaxA;
+    const c = Math.cos(((angleDeg - p.polarizationAngleDeg) * Math.PI) / 180);
+    return m + (1 - m) * c * c;
+  }
+
+  /** Noise-free photocurrent under light of this power and polarization, A (the model's truth). */
+  photoCurrentA(powerMw: number, angleDeg: number): number {
+    const p = this.params;
+    return (p.photoCurrentMaxA * this.absorption(angleDeg) * powerMw) / p.photoReferencePowerMw;
+  }
+
+  /** Light falls on the device for dt seconds: photo-induced, non-volatile potentiation in proportion to absorbed energy. */
+  illuminate(powerMw: number, angleDeg: number, dtS: number): void {
+    const p = this.params;
+    if (dtS <= 0 || this.broken || !this.formed || p.photoStepS === 0 || powerMw <= 0) return;
+    const before = this.relaxed();
+    const dg = p.photoStepS * (powerMw / p.photoReferencePowerMw) * (dtS / p.widthNominalS) * this.absorption(angleDeg);
+    this.g = Math.min(Math.max(before, this.gMaxEffective), before + dg);
+    this.settled += (1 - p.retentionFraction) * (this.g - before);
+    this.sinceProgrammingS = 0;
+  }
+
+  /** Current at a (sub-threshold or not) voltage, with read noise: ohmic, plus dark current, plus photocurrent when lit. */
+  currentA(voltageV: number, light?: { powerMw: number; angleDeg: number }): number {
+    const i = this.conductanceS * voltageV + this.params.darkCurrentA + (light ? this.photoCurrentA(light.powerMw, light.angleDeg) : 0);
     const s = this.params.readNoiseSigma;
     return s > 0 ? i * (1 + s * this.rng.normal()) : i;
   }
