@@ -116,7 +116,7 @@ export function buildProgram(): Command {
     .action(async (protocolId: string, o: { station?: string; db: string; device: string; set: string[]; simDevice?: string; json?: boolean }) => {
       const protocol = getProtocol(protocolId);
       const params = parseAssignments(protocol.params, o.set, protocol.id);
-      let station = o.station ? loadStationFile(o.station) : simulatedStation();
+      let station = o.station ? loadStationFile(o.station) : simulatedStation({ protocol: protocol.id });
       if (o.simDevice !== undefined) {
         const n = Number(o.simDevice);
         if (!Number.isInteger(n) || n < 0) throw new UsageError(`--sim-device "${o.simDevice}" is not a whole number ≥ 0`);

@@ -4,9 +4,11 @@ import { enduranceProtocol } from './endurance.ts';
 import { ltpLtdProtocol } from './ltp-ltd.ts';
 import { ppfProtocol } from './ppf.ts';
 import { retentionProtocol } from './retention.ts';
+import { ivProtocol } from './iv.ts';
+import { formingProtocol } from './forming.ts';
 import type { ProtocolDefinition } from './protocol.ts';
 
-const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol as unknown as ProtocolDefinition, enduranceProtocol as unknown as ProtocolDefinition, ppfProtocol as unknown as ProtocolDefinition, retentionProtocol as unknown as ProtocolDefinition];
+const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol, enduranceProtocol, ppfProtocol, retentionProtocol, ivProtocol, formingProtocol] as unknown as ProtocolDefinition[];
 
 export function listProtocols(): readonly ProtocolDefinition[] {
   return PROTOCOLS;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DRIVER_MODELS, ROLE_OF_MODEL } from '../drivers/connect.ts';
 import type { SimBenchConfig } from '../drivers/sim/bench.ts';
-import { MemristorParamsSchema } from '../drivers/sim/dut/memristor.ts';
+import { type MemristorParams, MemristorParamsSchema } from '../drivers/sim/dut/memristor.ts';
 import { FaultSchema } from '../drivers/sim/faults.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
 
@@ -212,10 +212,23 @@ export function usesSimulator(station: Station): boolean {
 }
 
 /** The built-in simulated bench used by the demo and by `run` without --station. */
-export function simulatedStation(overrides: { seed?: number; deviceIndex?: number; pristine?: boolean } = {}): Station {
+/**
+ * The built-in bench hands each experiment a device of the simulated die that suits it:
+ * a pristine one for forming, one with short-term (volatile) plasticity for PPF and
+ * STP→LTP. Other protocols get the standard device (no volatile part, so LTP/LTD reads
+ * show the programmed state only). The station name says which.
+ */
+const BUILT_IN_DEVICE_FOR: Record<string, { note: string; device: Partial<MemristorParams> }> = {
+  forming: { note: 'pristine device', device: { pristine: true } },
+  ppf: { note: 'device with short-term plasticity', device: { volatileStepS: [2e-6, 1e-6], volatileTauS: [0.05, 1] } },
+  'stp-ltp': { note: 'device with short-term plasticity', device: { volatileStepS: [2e-6, 1e-6], volatileTauS: [0.05, 1] } },
+};
+
+export function simulatedStation(overrides: { seed?: number; deviceIndex?: number; protocol?: string } = {}): Station {
+  const variant = overrides.protocol ? BUILT_IN_DEVICE_FOR[overrides.protocol] : undefined;
   return parseStation(
     {
-      name: 'Simulated bench (Keithley 2450 + Keysight 33522B + gated laser + Elliptec ELL14 polarizer; memristor model)',
+      name: `Simulated bench (Keithley 2450 + Keysight 33522B + gated laser + Elliptec ELL14 polarizer; memristor model${variant ? `, ${variant.note}` : ''})`,
       instruments: [
         { id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' },
         { id: 'awg', model: 'keysight33500b', resource: 'SIM::keysight33500b', role: 'pulse-generator' },
@@ -243,7 +256,7 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
           polarizationAngleDeg: 30,
           photoStepS: 0.2e-6,
           formingVoltageV: 3,
-          ...(overrides.pristine ? { pristine: true } : {}),
+          ...(variant?.device ?? {}),
         },
       },
     },
