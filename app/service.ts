@@ -103,7 +103,7 @@ export class NeuroProbeApp {
    */
   async runProtocol(req: StartRun): Promise<RunResult> {
     const protocol = getProtocol(req.protocolId);
-    const params = prepareParams(protocol, req.params, limitsFor(req.station, req.device));
+    const params = prepareParams(protocol, req.params, req.station, req.device);
     const recorder = new RunRecorder(this.db, {
       device: req.device,
       stationName: req.station.name,
@@ -136,7 +136,7 @@ export class NeuroProbeApp {
     if (protocol.version !== run.protocolVersion) throw new ResumeError(`run ${runId} was recorded with ${protocol.id} v${run.protocolVersion}; this NeuroProbe has v${protocol.version}`);
     const checkpoint = lastCheckpoint(this.db, runId);
     const station = opts.station ?? parseStation(JSON.parse(run.station.json), `stored with run ${runId}`);
-    prepareParams(protocol, run.params, limitsFor(station, run.device));
+    prepareParams(protocol, run.params, station, run.device);
     const recorder = RunRecorder.resume(this.db, runId, checkpoint);
     return this.execute(
       {

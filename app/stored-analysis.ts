@@ -17,7 +17,7 @@ import { IMPORTED_PROTOCOL, type ImportedParams, analyseImported, importedCycles
 import { type LtpLtdParams, cyclesFromRunData } from '../protocols/ltp-ltd.ts';
 import type { AnalysisResult, RunData } from '../protocols/protocol.ts';
 import { getProtocol } from '../protocols/registry.ts';
-import { withStationConditions } from '../protocols/station.ts';
+import { runConditions, withStationConditions } from '../protocols/station.ts';
 
 /** Options `neuroprobe analyze --set` understands, with what they do. */
 export const ANALYSIS_OPTIONS: Record<string, string> = {
@@ -57,8 +57,9 @@ function skipCycles(data: RunData, skip: number): RunData {
 export function analyseRun(run: RunRecord, data: RunData, options: AnalysisOptions = {}): AnalysisResult {
   checkOptions(options);
   if (run.protocolId === IMPORTED_PROTOCOL.id) return analyseImported(data, { ...(run.params as unknown as ImportedParams), ...options });
-  const analysed = getProtocol(run.protocolId).analyse(options.skipCycles ? skipCycles(data, options.skipCycles) : data, run.params);
-  const stationConditions = (JSON.parse(run.station.json) as { conditions?: Record<string, number | string> }).conditions ?? {};
+  const protocol = getProtocol(run.protocolId);
+  const analysed = protocol.analyse(options.skipCycles ? skipCycles(data, options.skipCycles) : data, run.params);
+  const stationConditions = runConditions(JSON.parse(run.station.json) as Parameters<typeof runConditions>[0], protocol.roles(run.params as never));
   const result = { metrics: withStationConditions(analysed.metrics, { conditions: stationConditions }), conditions: { ...analysed.conditions, ...stationConditions } };
   if (options.skipCycles) for (const m of result.metrics) m.conditions = { ...m.conditions, skipped_cycles: options.skipCycles };
   return result;

@@ -123,7 +123,7 @@ export function buildProgram(): Command {
         if (!station.simulation) throw new UsageError('--sim-device applies to simulated stations only (this station has no "simulation" section)');
         station = { ...station, simulation: { ...station.simulation, deviceIndex: n } };
       }
-      prepareParams(protocol, params, limitsFor(station, o.device)); // refuse bad input before touching the database
+      prepareParams(protocol, params, station, o.device); // refuse bad input before touching the database
       if (!o.station) process.stderr.write('no --station given: using the built-in SIMULATED bench (no hardware is touched; data are stored as simulated)\n');
       const app = new NeuroProbeApp(o.db);
       const progress = new ProgressLine();

@@ -4,7 +4,7 @@
 import type { Conditions, Metric } from '../analysis/metric.ts';
 import type { BenchInstruments, BenchRole } from './bench.ts';
 import type { ParamSpecs, ParamValues } from './params.ts';
-import type { Limits } from './station.ts';
+import type { BenchSafety, Limits } from './station.ts';
 
 export interface ChannelSpec {
   name: string;
@@ -59,7 +59,7 @@ export interface ProtocolDefinition<T extends ParamSpecs = ParamSpecs> {
   params: T;
   channels: ChannelSpec[];
   /** Every way the parameters break the device's safety limits (checked before any instrument command). */
-  safetyViolations(p: ParamValues<T>, limits: Limits): string[];
+  safetyViolations(p: ParamValues<T>, limits: Limits, bench: BenchSafety): string[];
   /** The roles the parameters need beyond the source-meter (the runner connects these and nothing else). */
   roles(p: ParamValues<T>): BenchRole[];
   /** Throws a ParamError when the parameters cannot be played (timing, capabilities). */

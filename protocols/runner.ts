@@ -17,7 +17,7 @@ import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
 import type { CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
 import type { RunControl } from './run-control.ts';
-import { type Limits, type Station, type StationInstrument, limitsFor, simBenchConfig, usesSimulator, withStationConditions } from './station.ts';
+import { type Station, type StationInstrument, benchSafety, limitsFor, runConditions, simBenchConfig, usesSimulator, withStationConditions } from './station.ts';
 
 export type RunStatus = 'completed' | 'aborted' | 'failed';
 
@@ -110,10 +110,18 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Validation and safety, with no instrument contact. Throws ParamError or SafetyError. */
-export function prepareParams(protocol: ProtocolDefinition, raw: Record<string, unknown>, limits: Limits): ParamValues<ProtocolDefinition['params']> {
+/** Validation and safety for one device of a station, with no instrument contact. Throws ParamError or SafetyError. */
+export function prepareParams(protocol: ProtocolDefinition, raw: Record<string, unknown>, station: Station, device: string): ParamValues<ProtocolDefinition['params']> {
+  const limits = limitsFor(station, device);
   const p = validateParams(protocol.params, raw, protocol.id);
-  const violations = protocol.safetyViolations(p, limits);
+  const violations = protocol.safetyViolations(p, limits, benchSafety(station));
+  // The light reaching the device is the station's calibrated power: checked against the device's limit for every optical protocol.
+  const light = station.wiring.lightSource;
+  if (light && protocol.roles(p).includes('light-source')) {
+    const max = limits.maxOpticalPowerMw;
+    if (max === undefined) violations.push('the station sets no limits.maxOpticalPowerMw, so no light may reach the device');
+    else if (light.powerAtSampleMw > max) violations.push(`the light source gives ${light.powerAtSampleMw} mW at the sample, above the device limit ${max} mW`);
+  }
   if (violations.length) throw new SafetyError(violations);
   return p;
 }
@@ -131,7 +139,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const { protocol, station } = req;
   const emit = (e: RunEvent) => req.onEvent?.(e);
   const limits = limitsFor(station, req.device);
-  const params = prepareParams(protocol, req.params, limits);
+  const params = prepareParams(protocol, req.params, station, req.device);
 
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(req.signal?.reason);
@@ -256,7 +264,8 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     return { status, reason, params, metrics: [], conditions: {}, instruments: snapshots };
   }
   const analysed = protocol.analyse(concatChunks(chunks), params);
-  const analysis = { metrics: withStationConditions(analysed.metrics, station), conditions: { ...analysed.conditions, ...station.conditions } };
+  const stationConditions = runConditions(station, protocol.roles(params));
+  const analysis = { metrics: withStationConditions(analysed.metrics, { conditions: stationConditions }), conditions: { ...analysed.conditions, ...stationConditions } };
   emit({ type: 'metrics', metrics: analysis.metrics, conditions: analysis.conditions });
   emit({ type: 'ended', status, reason });
   return { status, reason, params, metrics: analysis.metrics, conditions: analysis.conditions, instruments: snapshots };

@@ -191,6 +191,16 @@ export function limitsFor(station: Station, device: string): Limits {
   };
 }
 
+/** What bounds a protocol's settings beyond the device limits: the stage's allowed travel (lab-frame angles). */
+export interface BenchSafety {
+  stage?: { minDeg: number; maxDeg: number; offsetDeg: number };
+}
+
+export function benchSafety(station: Station): BenchSafety {
+  const r = station.wiring.rotationStage;
+  return r ? { stage: { minDeg: r.minDeg, maxDeg: r.maxDeg, offsetDeg: r.angleOffsetDeg } } : {};
+}
+
 /** The simulated bench a station describes: its device settings and how the generator's channels are wired. */
 export function simBenchConfig(station: Station): SimBenchConfig {
   const sim = station.simulation;
@@ -251,10 +261,10 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
         deviceIndex: overrides.deviceIndex ?? 0,
         device: {
           wearOutCycles: 5000,
-          photoCurrentMinA: 2e-9,
-          photoCurrentMaxA: 8e-9,
+          photoCurrentMinA: 20e-9,
+          photoCurrentMaxA: 80e-9,
           polarizationAngleDeg: 30,
-          photoStepS: 0.2e-6,
+          photoStepS: 4e-9,
           formingVoltageV: 3,
           ...(variant?.device ?? {}),
         },
@@ -262,6 +272,22 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
     },
     'built-in simulated station',
   );
+}
+
+/**
+ * The station-level conditions of one run: the station's own, plus the light source's
+ * calibration (wavelength, power at the sample, spot) when the run used the light.
+ */
+export function runConditions(station: Pick<Station, 'conditions'> & { wiring?: Partial<Station['wiring']> }, roles: readonly string[]): Record<string, number | string> {
+  const out: Record<string, number | string> = { ...(station.conditions ?? {}) };
+  const l = station.wiring?.lightSource;
+  if (l && roles.includes('light-source')) {
+    out.wavelength_nm = l.wavelengthNm;
+    out.optical_power_mW = l.powerAtSampleMw;
+    if (l.spotAreaM2 !== undefined) out.spot_area_m2 = l.spotAreaM2;
+    if (l.calibratedOn !== undefined) out.power_calibrated_on = l.calibratedOn;
+  }
+  return out;
 }
 
 /** Adds the station's measurement conditions to every metric's conditions. */

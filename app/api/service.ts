@@ -248,7 +248,7 @@ export class ApiService {
       return { ok: false, problems: [(e as Error).message], durationS: null };
     }
     try {
-      prepareParams(protocol, p.params, limitsFor(this.station, p.device));
+      prepareParams(protocol, p.params, this.station, p.device);
       const values = validateParams(protocol.params, p.params, protocol.id);
       // What the station's instruments can play (segment lengths, trigger blocks …), from
       // their drivers' declared capabilities, without connecting to them.
