@@ -7,9 +7,10 @@ import { retentionProtocol } from './retention.ts';
 import { ivProtocol } from './iv.ts';
 import { formingProtocol } from './forming.ts';
 import { polarizationProtocol } from './polarization.ts';
+import { stdpProtocol } from './stdp.ts';
 import type { ProtocolDefinition } from './protocol.ts';
 
-const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol, enduranceProtocol, ppfProtocol, retentionProtocol, ivProtocol, formingProtocol, polarizationProtocol] as unknown as ProtocolDefinition[];
+const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol, enduranceProtocol, ppfProtocol, retentionProtocol, ivProtocol, formingProtocol, polarizationProtocol, stdpProtocol] as unknown as ProtocolDefinition[];
 
 export function listProtocols(): readonly ProtocolDefinition[] {
   return PROTOCOLS;

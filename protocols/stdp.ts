@@ -1,0 +1,224 @@
+// Spike-timing-dependent plasticity protocol v1 (metrics.md §6). The pre-synaptic spike
+// is applied to the top electrode and the post-synaptic spike to the bottom one, so the
+// device sees their difference V(t) = s(t − t_post) − s(t − t_pre), Δt = t_post − t_pre.
+// Each spike s is a short positive pulse followed by a decaying negative tail (the
+// shape used in memristive STDP since Zamarreño-Ramos et al. 2011); alone it stays below
+// the switching thresholds, so plasticity comes only from overlap. The source-meter
+// plays the difference waveform, sampled on a time grid and quantised in amplitude, as
+// one instrument-timed train with a read before and after: ΔW = (G_after − G_before)/G_before.
+// Δt values alternate in sign (+d1, −d1, +d2, …) so slow drift does not bias one side.
+
+import { analyseStdp } from '../analysis/stdp.ts';
+import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
+import { programDurationS } from '../drivers/instruments/waveform.ts';
+import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
+import { ParamError, type ParamValues } from './params.ts';
+import { safetyViolations } from './safety.ts';
+import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
+
+export const STDP_PARAMS = {
+  spikeAmplitudeV: { kind: 'number', unit: 'V', default: 0.7, min: 0.001, max: 100, help: 'height of the positive part of each spike' },
+  spikeWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-6, max: 1, help: 'width of the positive part' },
+  tailAmplitudeV: { kind: 'number', unit: 'V', default: 0.7, min: 0, max: 100, help: 'depth of the negative tail at its start' },
+  tailTauS: { kind: 'number', unit: 's', default: 4e-3, min: 1e-6, max: 10, help: 'decay time of the tail' },
+  tailLengthS: { kind: 'number', unit: 's', default: 12e-3, min: 0, max: 100, help: 'the tail is cut to 0 V after this' },
+  gridS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-6, max: 1, help: 'time step of the played waveform (at least the SMU’s shortest segment)' },
+  levelStepV: { kind: 'number', unit: 'V', default: 0.1, min: 1e-3, max: 10, help: 'amplitude resolution of the played waveform' },
+  dtMaxS: { kind: 'number', unit: 's', default: 8e-3, min: 1e-6, max: 10, help: 'largest |Δt|' },
+  dtPerSide: { kind: 'integer', unit: 'Δt', default: 8, min: 2, max: 100, help: 'Δt values on each side, evenly spaced up to dtMaxS (rounded to the grid)' },
+  pairsPerDt: { kind: 'integer', unit: 'pairs', default: 1, min: 1, max: 100, help: 'pairs played at each Δt' },
+  readVoltageV: { kind: 'number', unit: 'V', default: 0.1, min: -10, max: 10, nonZero: true, help: 'read voltage before and after each pair' },
+  readDelayS: { kind: 'number', unit: 's', default: 1e-3, min: 0, max: 10, help: 'time at the read voltage before each read' },
+  presetPulses: { kind: 'integer', unit: 'pulses', default: 50, min: 0, max: 100_000, help: 'programming pulses before the first pair, to bring the device into its range (0 = none)' },
+  presetAmplitudeV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of the preset pulses' },
+  presetWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-9, max: 10, help: 'width of the preset pulses (period 2×)' },
+  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
+  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+} as const;
+
+export type StdpParams = ParamValues<typeof STDP_PARAMS>;
+
+/** One spike's voltage τ seconds after it starts. */
+export function spike(p: StdpParams, tau: number): number {
+  if (tau < 0) return 0;
+  if (tau < p.spikeWidthS) return p.spikeAmplitudeV;
+  const t = tau - p.spikeWidthS;
+  return t < p.tailLengthS ? -p.tailAmplitudeV * Math.exp(-t / p.tailTauS) : 0;
+}
+
+/** Δt list: +d1, −d1, +d2, −d2, … (s), multiples of the grid. */
+export function dtList(p: StdpParams): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= p.dtPerSide; k++) {
+    const d = Math.max(1, Math.round((p.dtMaxS * k) / p.dtPerSide / p.gridS)) * p.gridS;
+    if (!out.some((x) => Math.abs(x - d) < 1e-12)) out.push(d, -d);
+  }
+  return out;
+}
+
+/** The difference waveform for one Δt as merged segments on the grid. */
+export function pairSegments(p: StdpParams, dtS: number): Segment[] {
+  const tPre = dtS >= 0 ? 0 : -dtS;
+  const tPost = tPre + dtS;
+  const end = Math.max(tPre, tPost) + p.spikeWidthS + p.tailLengthS;
+  const n = Math.ceil(end / p.gridS - 1e-9);
+  const segs: Segment[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = (k + 0.5) * p.gridS;
+    const v = Math.round((spike(p, t - tPost) - spike(p, t - tPre)) / p.levelStepV) * p.levelStepV;
+    const level = Math.abs(v) < 1e-12 ? 0 : Number(v.toFixed(9));
+    const last = segs[segs.length - 1];
+    if (last && last.levelV === level) last.durationS += p.gridS;
+    else segs.push({ levelV: level, durationS: p.gridS });
+  }
+  return segs;
+}
+
+/** A train of identical pulses that brings a device from its rest state into mid-range, so both potentiation and depression have room. */
+function presetProgram(p: StdpParams): TrainProgram {
+  return {
+    prologue: [],
+    unit: [
+      { levelV: p.presetAmplitudeV, durationS: p.presetWidthS },
+      { levelV: 0, durationS: p.presetWidthS },
+    ],
+    repeat: p.presetPulses,
+    epilogue: [{ levelV: p.readVoltageV, durationS: p.readDelayS || 1e-3, measure: true }],
+    limitA: p.complianceA,
+    nplc: p.nplc,
+  };
+}
+
+function pairProgram(p: StdpParams, dtS: number): TrainProgram {
+  const read: Segment = { levelV: p.readVoltageV, durationS: p.readDelayS, measure: true };
+  return { prologue: [read, ...pairSegments(p, dtS), read], unit: [], repeat: 1, limitA: p.complianceA, nplc: p.nplc };
+}
+
+/** Largest |V| the device sees across all pairs (for the safety check). */
+function peakVoltage(p: StdpParams): number {
+  return Math.max(...dtList(p).flatMap((dt) => pairSegments(p, dt).map((s) => Math.abs(s.levelV))), p.spikeAmplitudeV + p.tailAmplitudeV);
+}
+
+function check(p: StdpParams, bench: BenchInstruments): void {
+  const ap = readApertureS(p.nplc, bench);
+  if (p.gridS > p.spikeWidthS + 1e-12) throw new ParamError(`gridS = ${p.gridS} s is coarser than the spike (spikeWidthS = ${p.spikeWidthS} s)`);
+  if (p.dtMaxS < p.gridS) throw new ParamError(`dtMaxS = ${p.dtMaxS} s is shorter than one grid step (${p.gridS} s)`);
+  if (p.presetPulses > 0) {
+    try {
+      bench.smu.validateTrain(presetProgram(p));
+    } catch (e) {
+      throw new ParamError(`preset train: ${(e as Error).message}`);
+    }
+  }
+  for (const dt of dtList(p)) {
+    try {
+      bench.smu.validateTrain(pairProgram(p, dt));
+    } catch (e) {
+      throw new ParamError(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms: ${(e as Error).message} (coarser gridS or levelStepV, or a shorter tail, make the waveform fit)`);
+    }
+  }
+  void ap;
+}
+
+export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
+  id: 'stdp',
+  version: '1.0.0',
+  title: 'Spike-timing-dependent plasticity',
+  summary: 'Pre and post spikes (pulse + decaying tail) at ±Δt played as their difference across the device; ΔW per pair; A±, τ± (metrics.md §6).',
+  params: STDP_PARAMS,
+  channels: [
+    { name: 't_s', unit: 's', description: 'time of the read since the run started' },
+    { name: 'i_read_A', unit: 'A', description: 'current at the read voltage' },
+    { name: 'v_read_V', unit: 'V', description: 'voltage at the read' },
+    { name: 'pair', unit: '1', description: 'pair number, from 1 (0 = the read after the preset train)' },
+    { name: 'dt_s', unit: 's', description: 'Δt = t_post − t_pre of this pair' },
+    { name: 'role', unit: '1', description: '0 = read before the pair, 1 = read after' },
+  ],
+
+  safetyViolations(p, limits) {
+    return safetyViolations(limits, {
+      voltages: [
+        ['largest |V| of the spike difference', peakVoltage(p)],
+        ['readVoltageV', p.readVoltageV],
+        ...(p.presetPulses > 0 ? ([['presetAmplitudeV', p.presetAmplitudeV]] as [string, number][]) : []),
+      ],
+      widths: [['gridS', p.gridS], ...(p.presetPulses > 0 ? ([['presetWidthS', p.presetWidthS]] as [string, number][]) : [])],
+      complianceA: p.complianceA,
+    });
+  },
+
+  roles: () => [],
+
+  checkFeasible(p, bench) {
+    check(p, bench);
+  },
+
+  estimateDurationS(p, lineFrequencyHz) {
+    const ap = p.nplc / lineFrequencyHz;
+    return p.pairsPerDt * dtList(p).reduce((s, dt) => s + programDurationS(pairProgram(p, dt), ap), 0);
+  },
+
+  async run(p, ctx) {
+    const dts = dtList(p).flatMap((dt) => Array.from({ length: p.pairsPerDt }, () => dt));
+    const ap = readApertureS(p.nplc, ctx.bench);
+    let offsetS = ctx.resumeFrom?.offsetS ?? 0;
+    if (!ctx.resumeFrom && p.presetPulses > 0) {
+      const preset = presetProgram(p);
+      const r = await playTrain(ctx, preset);
+      const readS = offsetS + programDurationS(preset, ap);
+      // Stored as pair 0 (the state the pairs start from); the analysis leaves it out.
+      ctx.data({ channels: { t_s: [readS], i_read_A: r.currentA, v_read_V: r.voltageV, pair: [0], dt_s: [NaN], role: [1] } });
+      offsetS = readS;
+      await ctx.checkpoint({ nextPair: 1, offsetS });
+    }
+    for (let k = ctx.resumeFrom?.nextPair ?? 1; k <= dts.length; k++) {
+      const dt = dts[k - 1];
+      const prog = pairProgram(p, dt);
+      const r = await playTrain(ctx, prog);
+      const first = offsetS + p.readDelayS + ap;
+      ctx.data({
+        channels: {
+          t_s: r.timeS.map((t) => first + t),
+          i_read_A: r.currentA,
+          v_read_V: r.voltageV,
+          pair: r.currentA.map(() => k),
+          dt_s: r.currentA.map(() => dt),
+          role: r.currentA.map((_, i) => i),
+        },
+        events: [{ tS: first + ap, kind: 'spike-pair', data: { pair: k, dt_s: dt } }],
+      });
+      stopAtCurrentLimit(r, p.complianceA, (i) => `pair ${k} (Δt = ${(dt * 1e3).toFixed(2)} ms), read ${i}`, p.readVoltageV);
+      offsetS += programDurationS(prog, ap);
+      ctx.progress(k, dts.length, `pair ${k}/${dts.length} (Δt = ${(dt * 1e3).toFixed(2)} ms)`);
+      await ctx.checkpoint({ nextPair: k + 1, offsetS });
+    }
+  },
+
+  analyse(data, p) {
+    const { pair, dt_s: dt, role, i_read_A: current } = data.channels;
+    const byPair = new Map<number, { dt: number; reads: [number, number] }>();
+    if (pair && dt && role && current) {
+      for (let i = 0; i < current.length; i++) {
+        if (pair[i] < 1) continue;
+        let e = byPair.get(pair[i]);
+        if (!e) byPair.set(pair[i], (e = { dt: dt[i], reads: [NaN, NaN] }));
+        e.reads[role[i]] = current[i];
+      }
+    }
+    const rows = [...byPair.values()];
+    const conditions = {
+      spike_amplitude_V: p.spikeAmplitudeV,
+      spike_width_s: p.spikeWidthS,
+      tail_amplitude_V: p.tailAmplitudeV,
+      tail_tau_s: p.tailTauS,
+      tail_length_s: p.tailLengthS,
+      waveform: `pre − post difference on a ${p.gridS} s grid, ${p.levelStepV} V steps, played by the source-meter`,
+      read_voltage_V: p.readVoltageV,
+      preset: p.presetPulses > 0 ? `${p.presetPulses} pulses of ${p.presetAmplitudeV} V, ${p.presetWidthS} s before the first pair` : 'none',
+      pairs: rows.length,
+      temperature_K: null,
+    };
+    const metrics = analyseStdp({ dtS: rows.map((r) => r.dt), dwPercent: rows.map((r) => (100 * (r.reads[1] - r.reads[0])) / r.reads[0]), conditions });
+    return { metrics, conditions };
+  },
+};
