@@ -8,9 +8,11 @@ import { ivProtocol } from './iv.ts';
 import { formingProtocol } from './forming.ts';
 import { polarizationProtocol } from './polarization.ts';
 import { stdpProtocol } from './stdp.ts';
+import { stpLtpProtocol } from './stp-ltp.ts';
+import { energyProtocol } from './energy.ts';
 import type { ProtocolDefinition } from './protocol.ts';
 
-const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol, enduranceProtocol, ppfProtocol, retentionProtocol, ivProtocol, formingProtocol, polarizationProtocol, stdpProtocol] as unknown as ProtocolDefinition[];
+const PROTOCOLS: ProtocolDefinition[] = [ltpLtdProtocol, enduranceProtocol, ppfProtocol, retentionProtocol, ivProtocol, formingProtocol, polarizationProtocol, stdpProtocol, stpLtpProtocol, energyProtocol] as unknown as ProtocolDefinition[];
 
 export function listProtocols(): readonly ProtocolDefinition[] {
   return PROTOCOLS;

@@ -231,7 +231,7 @@ export function usesSimulator(station: Station): boolean {
 const BUILT_IN_DEVICE_FOR: Record<string, { note: string; device: Partial<MemristorParams> }> = {
   forming: { note: 'pristine device', device: { pristine: true } },
   ppf: { note: 'device with short-term plasticity', device: { volatileStepS: [2e-6, 1e-6], volatileTauS: [0.05, 1] } },
-  'stp-ltp': { note: 'device with short-term plasticity', device: { volatileStepS: [2e-6, 1e-6], volatileTauS: [0.05, 1] } },
+  'stp-ltp': { note: 'device with short-term plasticity', device: { volatileStepS: [3e-6, 0], volatileTauS: [0.05, 1] } },
 };
 
 export function simulatedStation(overrides: { seed?: number; deviceIndex?: number; protocol?: string } = {}): Station {
