@@ -482,7 +482,8 @@ export function buildProgram(): Command {
       const rows = [
         ['keithley2450', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', 'native SCPI mode (*LANG SCPI); trains as configuration lists + trigger model'],
         ['keysight33500b', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', '33500B/33600A series; triggered pulse bursts from the SMU\'s digital line'],
-        ['ell14', 'rotation-stage', 'serial (Elliptec ASCII, 9600 8N1)', 'driver and simulator ready; not yet usable in a station (the bench of roles is coming)'],
+        ['thorlabs-ell14', 'rotation-stage', 'serial (Elliptec ASCII, 9600 8N1), LAN socket', 'Elliptec ELL14/ELL18 rotation mount holding a polarizer (wiring.rotationStage)'],
+        ['(light source)', 'light-source', 'a pulse-generator channel (TTL gate)', 'a laser gated by a generator channel, with its power at the sample (wiring.lightSource)'],
       ];
       process.stdout.write(rows.map((r) => `${r[0].padEnd(16)} ${r[1].padEnd(16)} ${r[2].padEnd(58)} ${r[3]}`).join('\n') + '\n');
     });
@@ -490,7 +491,7 @@ export function buildProgram(): Command {
   const stationCmd = program.command('station').description('station files: a template to start from, and a check of the real bench');
   stationCmd
     .command('init')
-    .description('write a station template (an SMU and a pulse generator on the LAN) to edit')
+    .description('write a station template (an SMU and a pulse generator on the LAN, a laser gated by the generator, a polarizer stage on USB-serial) to edit')
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--force', FORCE_HELP)
     .action((o: { out?: string; force?: boolean }) => {
@@ -499,9 +500,16 @@ export function buildProgram(): Command {
         instruments: [
           { id: 'smu', model: 'keithley2450', resource: 'TCPIP0::192.0.2.10::5025::SOCKET', role: 'source-meter', timeoutMs: 3000 },
           { id: 'awg', model: 'keysight33500b', resource: 'TCPIP0::192.0.2.11::5025::SOCKET', role: 'pulse-generator' },
+          { id: 'stage', model: 'thorlabs-ell14', resource: 'ASRL/dev/ttyUSB0::INSTR', role: 'rotation-stage', baudRate: 9600, address: '0' },
         ],
-        wiring: { sourceMeter: 'smu', terminal: 'top electrode', pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' } },
-        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 0.005, complianceA: 0.001, minPulseWidthS: 1e-7 },
+        wiring: {
+          sourceMeter: 'smu',
+          terminal: 'top electrode',
+          pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' },
+          lightSource: { instrument: 'awg', channel: 2, gateLevelV: 5, trigger: 'smu-digital-line-1', wavelengthNm: 532, powerAtSampleMw: 1, calibratedOn: '2026-01-01' },
+          rotationStage: { instrument: 'stage', holds: 'polarizer', minDeg: 0, maxDeg: 360, angleOffsetDeg: 0 },
+        },
+        limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 0.005, complianceA: 0.001, minPulseWidthS: 1e-7, maxOpticalPowerMw: 2 },
         deviceLimits: {},
         conditions: { temperature_K: 295 },
       };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitElliptec } from '../drivers/instruments/stage/elliptec-protocol.ts';
 import { SimBench } from '../drivers/sim/bench.ts';
-import { SimElliptec } from '../drivers/sim/elliptec.ts';
+import { simBenchConfig, simulatedStation } from '../protocols/station.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import type { Fault } from '../drivers/sim/faults.ts';
 
@@ -20,11 +20,11 @@ export interface SimServeOptions {
 }
 
 export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = [], opts: SimServeOptions = {}): Promise<void> {
-  const bench = new SimBench({ seed, realTimeFactor, faults });
+  // The built-in bench's device and wiring (generator channel 2 gates the laser; the stage turns its polarizer).
+  const bench = new SimBench({ ...simBenchConfig(simulatedStation({ seed })), realTimeFactor, faults });
   const smu = await serveInstrument(bench.instrument('keithley2450'), port);
   const gen = await serveInstrument(bench.instrument('keysight33500b'), port === 0 ? 0 : port + 1);
-  const stageSim = new SimElliptec();
-  const stage = await serveInstrument(stageSim, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
+  const stage = await serveInstrument(bench.stage, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
   let socat: ChildProcess | null = null;
   let ptyPath: string | null = null;
   if (opts.pty) {
@@ -44,7 +44,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const instruments = [
     { model: 'keithley2450', role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET` },
     { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET` },
-    { model: 'ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
+    { model: 'thorlabs-ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
   ];
   if (opts.json) process.stdout.write(JSON.stringify({ ready: true, seed, instruments }) + '\n');
   else process.stdout.write(

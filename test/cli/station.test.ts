@@ -24,11 +24,14 @@ describe('station tooling', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/192\.0\.2\.x are placeholders/);
     const st = parseStation(JSON.parse(readFileSync(join(dir, 'st.json'), 'utf8')), 'template');
-    expect(st.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b']);
+    expect(st.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'thorlabs-ell14']);
+    expect(st.wiring.lightSource?.channel).toBe(2);
+    expect(st.wiring.rotationStage?.instrument).toBe('stage');
     expect((await cli(['station', 'init', '--out', 'st.json'], dir)).code).toBe(2); // exists: --force needed
     const list = await cli(['instruments'], dir);
     expect(list.stdout).toMatch(/^keithley2450\s+source-meter/m);
-    expect(list.stdout).toMatch(/^ell14\s+rotation-stage/m);
+    expect(list.stdout).toMatch(/^thorlabs-ell14\s+rotation-stage/m);
+    expect(list.stdout).toMatch(/light-source/);
   });
 
   it('station check: ok for the declared models, WARN for an output left on, FAILED for the wrong model at an address', async () => {

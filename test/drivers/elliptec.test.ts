@@ -15,6 +15,9 @@ import { serveInstrument } from '../../drivers/sim/tcp-server.ts';
 import { LoopbackTransport } from '../../drivers/transport/loopback.ts';
 import { SerialTransport } from '../../drivers/transport/serial.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { NeuroProbeApp } from '../../app/service.ts';
+import { readChannel } from '../../db/reader.ts';
+import { parseStation, simulatedStation } from '../../protocols/station.ts';
 
 const tempDir = useTempDir();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -128,7 +131,7 @@ describe('neuroprobe sim exposes the stage', () => {
     cleanups.push(() => void child.kill('SIGTERM'));
     const line = (await waitFor(child, 'stdout', /"ready":true.*\n/)).split('\n')[0];
     const ready = JSON.parse(line) as { instruments: { model: string; resource: string; pty?: string }[] };
-    expect(ready.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'ell14']);
+    expect(ready.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'thorlabs-ell14']);
     const stage = ready.instruments[2];
     const port = Number(/::(\d+)::SOCKET$/.exec(stage.resource)![1]);
     const net = await import('node:net');
@@ -150,6 +153,41 @@ describe('neuroprobe sim exposes the stage', () => {
     expect(await s.identify()).toMatch(/^Thorlabs,ELL14,/);
     expect(await s.moveTo(12.5)).toBeCloseTo(12.5, 2);
     await t.close();
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  }, 60_000);
+
+  it('a polarization run over the real transports: source-meter and generator on TCP, the stage on the pseudo-terminal', async () => {
+    const { spawnCli, waitFor, exited } = await import('../helpers/cli.ts');
+    const child = spawnCli(['sim', '--port', '0', '--json', '--pty'], tempDir());
+    cleanups.push(() => void child.kill('SIGTERM'));
+    const ready = JSON.parse((await waitFor(child, 'stdout', /"ready":true.*\n/)).split('\n')[0]) as { instruments: { model: string; resource: string; serial?: string }[] };
+    const [smu, awg, stage] = ready.instruments;
+    const base = simulatedStation();
+    const station = parseStation(
+      {
+        ...base,
+        name: 'loopback TCP + pty',
+        simulation: undefined,
+        instruments: [
+          { id: 'smu', model: 'keithley2450', resource: smu.resource, role: 'source-meter' },
+          { id: 'awg', model: 'keysight33500b', resource: awg.resource, role: 'pulse-generator' },
+          { id: 'stage', model: 'thorlabs-ell14', resource: stage.serial!, role: 'rotation-stage', baudRate: 9600 },
+        ],
+      },
+      'test',
+    );
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const r = await app.runProtocol({ protocolId: 'polarization', params: { angleStepDeg: 30 }, station, device: 'PTY1' });
+      expect(r.outcome.status).toBe('completed');
+      // The angles stored are the stage's read-backs over the serial line.
+      expect([...new Set(readChannel(app.db, r.runId!, 'angle_deg'))].map((a) => Math.round(a))).toEqual([0, 30, 60, 90, 120, 150, 180]);
+      const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
+      expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(5);
+    } finally {
+      app.close();
+    }
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
   }, 60_000);
