@@ -1,5 +1,5 @@
-// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted: the 2450 and
-// the 33522B (SCPI), and an Elliptec ELL14 rotation stage (its ASCII protocol on a raw
+// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted: the 2450, the
+// 33522B and an InfiniiVision scope (SCPI), and an Elliptec ELL14 rotation stage (its ASCII protocol on a raw
 // socket, and with --pty on a pseudo-terminal made by socat, like a USB-serial stage).
 // `--json` prints one readiness line naming every instrument and where to reach it.
 
@@ -24,6 +24,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const bench = new SimBench({ ...simBenchConfig(simulatedStation({ seed })), realTimeFactor, faults });
   const smu = await serveInstrument(bench.instrument('keithley2450'), port);
   const gen = await serveInstrument(bench.instrument('keysight33500b'), port === 0 ? 0 : port + 1);
+  const scope = await serveInstrument(bench.scope, port === 0 ? 0 : port + 3);
   const stage = await serveInstrument(bench.stage, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
   let socat: ChildProcess | null = null;
   let ptyPath: string | null = null;
@@ -44,6 +45,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const instruments = [
     { model: 'keithley2450', role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET` },
     { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET` },
+    { model: 'keysight-infiniivision', role: 'oscilloscope', resource: `TCPIP0::127.0.0.1::${scope.port}::SOCKET` },
     { model: 'thorlabs-ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
   ];
   if (opts.json) process.stdout.write(JSON.stringify({ ready: true, seed, instruments }) + '\n');
@@ -51,6 +53,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}${faults.length ? `, faults: ${faults.map((f) => `${f.kind} from train ${f.atTrain}`).join(', ')}` : ''}) listening on 127.0.0.1:\n` +
       `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
+      `  InfiniiVision     TCPIP0::127.0.0.1::${scope.port}::SOCKET (scope: device V on CH1, current ×10⁴ V/A on CH2)\n` +
       `  Elliptec ELL14    TCPIP0::127.0.0.1::${stage.port}::SOCKET (Elliptec ASCII)${ptyPath ? `, serial ASRL${ptyPath}::INSTR` : ''}\n` +
       `Ctrl-C to stop.\n`,
   );
@@ -58,6 +61,6 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   bench.smu.forceOutputOff();
   bench.generator.forceOutputsOff();
   socat?.kill();
-  await Promise.all([smu.close(), gen.close(), stage.close()]);
+  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close()]);
   process.stdout.write('simulated bench stopped\n');
 }

@@ -4,6 +4,7 @@
 import { Keysight33500B } from './instruments/pulsegen/keysight33500b.ts';
 import type { Instrument, InstrumentRole } from './instruments/roles.ts';
 import { ElliptecStage, type ElliptecOptions } from './instruments/stage/elliptec.ts';
+import { InfiniiVision } from './instruments/scope/infiniivision.ts';
 import { Keithley2450 } from './instruments/smu/keithley2450.ts';
 import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
@@ -13,7 +14,7 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'keysight-infiniivision'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
 
 /** The role each model plays on a bench. */
@@ -21,6 +22,7 @@ export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
   keithley2450: 'source-meter',
   keysight33500b: 'pulse-generator',
   'thorlabs-ell14': 'rotation-stage',
+  'keysight-infiniivision': 'oscilloscope',
 };
 
 /** How messages are framed on a byte stream: SCPI ends commands and replies with LF; Elliptec commands have no terminator and replies end CR LF. */
@@ -28,6 +30,7 @@ const FRAMING: Record<DriverModel, { read: string; write: string }> = {
   keithley2450: { read: '\n', write: '\n' },
   keysight33500b: { read: '\n', write: '\n' },
   'thorlabs-ell14': { read: '\r\n', write: '' },
+  'keysight-infiniivision': { read: '\n', write: '\n' },
 };
 
 export interface ConnectOptions {
@@ -74,5 +77,7 @@ export function createDriver(model: DriverModel, transport: Transport, opts: Dri
       return new Keysight33500B(transport);
     case 'thorlabs-ell14':
       return new ElliptecStage(transport, opts.stage);
+    case 'keysight-infiniivision':
+      return new InfiniiVision(transport);
   }
 }

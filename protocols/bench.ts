@@ -2,12 +2,12 @@
 // built from the station's instruments and wiring. A protocol names roles, never models.
 
 import { GatedLightSource } from '../drivers/instruments/light/gated-light.ts';
-import type { Instrument, PulseGenerator, RotationStage, SourceMeter } from '../drivers/instruments/roles.ts';
+import type { Instrument, Oscilloscope, PulseGenerator, RotationStage, SourceMeter } from '../drivers/instruments/roles.ts';
 import { ParamError } from './params.ts';
-import type { Station, StationInstrument } from './station.ts';
+import { type Station, type StationInstrument, voltsPerAmpere } from './station.ts';
 
 /** Roles a protocol may need beyond the source-meter. */
-export type BenchRole = 'pulse-generator' | 'light-source' | 'rotation-stage';
+export type BenchRole = 'pulse-generator' | 'light-source' | 'rotation-stage' | 'oscilloscope';
 
 export interface BenchInstruments {
   smu: SourceMeter;
@@ -18,17 +18,30 @@ export interface BenchInstruments {
   stage?: RotationStage;
   /** Stage reading at which the polarizer axis is at 0° in the lab frame. */
   stageOffsetDeg?: number;
+  scope?: Oscilloscope;
+  /** Which scope channel sees what: the device voltage, and the current as volts (V/A). */
+  scopeWiring?: { voltageChannel: number; currentChannel: number; voltsPerAmpere: number };
 }
 
 const WHAT: Record<BenchRole, string> = {
   'pulse-generator': 'a pulse generator on the device (wiring.pulseGenerator)',
   'light-source': 'a light source (wiring.lightSource)',
   'rotation-stage': 'a rotation stage holding a polarizer (wiring.rotationStage)',
+  oscilloscope: 'an oscilloscope on the device voltage and current (wiring.oscilloscope)',
 };
 
 function instrumentIdFor(station: Station, role: BenchRole): string | undefined {
   const w = station.wiring;
-  return role === 'pulse-generator' ? w.pulseGenerator?.instrument : role === 'light-source' ? w.lightSource?.instrument : w.rotationStage?.instrument;
+  switch (role) {
+    case 'pulse-generator':
+      return w.pulseGenerator?.instrument;
+    case 'light-source':
+      return w.lightSource?.instrument;
+    case 'rotation-stage':
+      return w.rotationStage?.instrument;
+    case 'oscilloscope':
+      return w.oscilloscope?.instrument;
+  }
 }
 
 /** The station instruments a run needs, source-meter first, each once; throws a ParamError naming a missing role. */
@@ -67,6 +80,12 @@ export function assembleBench(station: Station, roles: readonly BenchRole[], dri
   if (r && stage?.role === 'rotation-stage' && roles.includes('rotation-stage')) {
     bench.stage = stage;
     bench.stageOffsetDeg = r.angleOffsetDeg;
+  }
+  const o = w.oscilloscope;
+  const scope = o && drivers.get(o.instrument);
+  if (o && scope?.role === 'oscilloscope' && roles.includes('oscilloscope')) {
+    bench.scope = scope;
+    bench.scopeWiring = { voltageChannel: o.voltageChannel, currentChannel: o.currentChannel, voltsPerAmpere: voltsPerAmpere(o.currentSense) };
   }
   return bench;
 }

@@ -9,7 +9,7 @@ import { type MemristorParams, MemristorParamsSchema } from '../drivers/sim/dut/
 import { FaultSchema } from '../drivers/sim/faults.ts';
 import { parseResource } from '../drivers/transport/resource.ts';
 
-export const INSTRUMENT_ROLES = ['source-meter', 'pulse-generator', 'rotation-stage'] as const;
+export const INSTRUMENT_ROLES = ['source-meter', 'pulse-generator', 'rotation-stage', 'oscilloscope'] as const;
 
 const InstrumentSchema = z.strictObject({
   id: z.string().min(1),
@@ -64,6 +64,20 @@ export const StationSchema = z
           minDeg: z.number().min(-720).max(720).default(0).describe('smallest angle any protocol may ask for, degrees'),
           maxDeg: z.number().min(-720).max(720).default(360).describe('largest angle any protocol may ask for, degrees'),
           angleOffsetDeg: z.number().min(-360).max(360).default(0).describe('stage reading at which the polarizer axis is at 0° in the lab frame'),
+        })
+        .optional(),
+      oscilloscope: z
+        .strictObject({
+          instrument: z.string().describe('id of the oscilloscope'),
+          voltageChannel: z.number().int().min(1).describe('channel measuring the voltage across the device'),
+          currentChannel: z.number().int().min(1).describe('channel measuring the device current through the current sense'),
+          currentSense: z
+            .discriminatedUnion('kind', [
+              z.strictObject({ kind: z.literal('shunt'), ohms: z.number().positive().describe('series shunt resistor, Ω (its drop is not corrected)') }),
+              z.strictObject({ kind: z.literal('amplifier'), voltsPerAmpere: z.number().positive().describe('transimpedance gain of the current amplifier or probe, V/A') }),
+            ])
+            .describe('how the current channel turns current into volts'),
+          trigger: z.literal('smu-digital-line-1').describe("the SMU's digital line 1 also drives the scope's EXT trigger input"),
         })
         .optional(),
     }),
@@ -135,6 +149,13 @@ export const StationSchema = z
     const r = s.wiring.rotationStage;
     if (r && byId.get(r.instrument)?.role !== 'rotation-stage') {
       ctx.addIssue({ code: 'custom', path: ['wiring', 'rotationStage', 'instrument'], message: `"${r.instrument}" is not the id of a rotation-stage in instruments` });
+    }
+    const o = s.wiring.oscilloscope;
+    if (o && byId.get(o.instrument)?.role !== 'oscilloscope') {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'oscilloscope', 'instrument'], message: `"${o.instrument}" is not the id of an oscilloscope in instruments` });
+    }
+    if (o && o.voltageChannel === o.currentChannel) {
+      ctx.addIssue({ code: 'custom', path: ['wiring', 'oscilloscope', 'currentChannel'], message: 'the voltage and current channels must differ' });
     }
     if (r && r.maxDeg <= r.minDeg) {
       ctx.addIssue({ code: 'custom', path: ['wiring', 'rotationStage', 'maxDeg'], message: `maxDeg ${r.maxDeg}° must exceed minDeg ${r.minDeg}°` });
@@ -214,7 +235,13 @@ export function simBenchConfig(station: Station): SimBenchConfig {
     deviceChannel: ch(station.wiring.pulseGenerator?.channel),
     lightChannel: ch(station.wiring.lightSource?.channel),
     lightPowerMw: sim?.lightPowerMw ?? station.wiring.lightSource?.powerAtSampleMw,
+    ...(station.wiring.oscilloscope ? { scope: { voltageChannel: station.wiring.oscilloscope.voltageChannel, currentChannel: station.wiring.oscilloscope.currentChannel, voltsPerAmpere: voltsPerAmpere(station.wiring.oscilloscope.currentSense) } } : {}),
   };
+}
+
+/** Volts on the scope's current channel per ampere of device current. */
+export function voltsPerAmpere(sense: NonNullable<Station['wiring']['oscilloscope']>['currentSense']): number {
+  return sense.kind === 'shunt' ? sense.ohms : sense.voltsPerAmpere;
 }
 
 export function usesSimulator(station: Station): boolean {
@@ -238,11 +265,12 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
   const variant = overrides.protocol ? BUILT_IN_DEVICE_FOR[overrides.protocol] : undefined;
   return parseStation(
     {
-      name: `Simulated bench (Keithley 2450 + Keysight 33522B + gated laser + Elliptec ELL14 polarizer; memristor model${variant ? `, ${variant.note}` : ''})`,
+      name: `Simulated bench (Keithley 2450 + Keysight 33522B + gated laser + Elliptec ELL14 polarizer + InfiniiVision scope; memristor model${variant ? `, ${variant.note}` : ''})`,
       instruments: [
         { id: 'smu', model: 'keithley2450', resource: 'SIM::keithley2450', role: 'source-meter' },
         { id: 'awg', model: 'keysight33500b', resource: 'SIM::keysight33500b', role: 'pulse-generator' },
         { id: 'stage', model: 'thorlabs-ell14', resource: 'SIM::thorlabs-ell14', role: 'rotation-stage' },
+        { id: 'scope', model: 'keysight-infiniivision', resource: 'SIM::keysight-infiniivision', role: 'oscilloscope' },
       ],
       wiring: {
         sourceMeter: 'smu',
@@ -250,6 +278,7 @@ export function simulatedStation(overrides: { seed?: number; deviceIndex?: numbe
         pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' },
         lightSource: { instrument: 'awg', channel: 2, gateLevelV: 5, trigger: 'smu-digital-line-1', wavelengthNm: 532, powerAtSampleMw: 1 },
         rotationStage: { instrument: 'stage', holds: 'polarizer', minDeg: 0, maxDeg: 360 },
+        oscilloscope: { instrument: 'scope', voltageChannel: 1, currentChannel: 2, currentSense: { kind: 'amplifier', voltsPerAmpere: 1e4 }, trigger: 'smu-digital-line-1' },
       },
       limits: { maxAbsVoltageV: 5, maxAbsCurrentA: 10e-3, complianceA: 1e-3, minPulseWidthS: 100e-9, maxOpticalPowerMw: 5 },
       // The simulated device wears out after about 6000 SET/RESET cycles (W < 2), so an

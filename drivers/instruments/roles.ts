@@ -94,8 +94,66 @@ export interface RotationStage {
   close(): Promise<void>;
 }
 
+export interface ScopeCapabilities {
+  channels: number;
+  /** Largest record the driver asks for, points. */
+  maxPoints: number;
+  /** Vertical scale range per division, V. */
+  scaleRangeV: [number, number];
+  /** Horizontal scale range per division, s. */
+  timeScaleRangeS: [number, number];
+  /** Bits of real resolution behind the WORD data (the ADC). */
+  adcBits: number;
+}
+
+export interface ScopeChannelSetup {
+  channel: number;
+  /** Volts per division (8 divisions span the screen). */
+  scaleV: number;
+  /** Voltage at the screen centre, V. */
+  offsetV: number;
+}
+
+export interface ScopeSetup {
+  /** Seconds per division (10 divisions span the record). */
+  timeScaleS: number;
+  /** Time of the record's left edge relative to the trigger, s (negative: pre-trigger). */
+  startS: number;
+  channels: ScopeChannelSetup[];
+  /** Edge trigger on the rear EXT input (the SMU's digital line), rising, at this level. */
+  triggerLevelV: number;
+  points: number;
+}
+
+export interface ScopeRecord {
+  /** Sample times relative to the trigger, s. */
+  timeS: number[];
+  /** Volts per requested channel, in the order asked. */
+  volts: number[][];
+}
+
+export interface Oscilloscope {
+  readonly role: 'oscilloscope';
+  readonly model: string;
+  readonly label: string;
+  readonly capabilities: ScopeCapabilities;
+  identify(): Promise<string>;
+  reset(): Promise<void>;
+  /** Throws a DriverError naming the setting the scope cannot take (before anything is sent). */
+  validate(s: ScopeSetup): void;
+  configure(s: ScopeSetup): Promise<void>;
+  /** Arms one acquisition (single shot). */
+  arm(): Promise<void>;
+  /** Waits for the armed acquisition to complete and reads the channels. */
+  fetch(channels: number[], timeoutMs: number, signal?: AbortSignal): Promise<ScopeRecord>;
+  /** Stops acquiring (a scope drives nothing; this leaves it idle). */
+  safeOff(): Promise<void>;
+  describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
+  close(): Promise<void>;
+}
+
 /** Every instrument model a station may name, with its role and wire framing. */
-export type Instrument = SourceMeter | PulseGenerator | RotationStage;
+export type Instrument = SourceMeter | PulseGenerator | RotationStage | Oscilloscope;
 
 /** What a station instrument does on the bench. */
 export type InstrumentRole = Instrument['role'];

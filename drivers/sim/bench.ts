@@ -15,6 +15,7 @@ import type { BenchEnvironment } from './environment.ts';
 import { SimKeithley2450 } from './keithley2450.ts';
 import { SimKeysight33500B } from './keysight33500b.ts';
 import { SimElliptec } from './elliptec.ts';
+import { SimInfiniiVision } from './infiniivision.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
 import { type Fault, FaultyInstrument } from './faults.ts';
 
@@ -32,9 +33,13 @@ export interface SimBenchConfig {
   lightChannel?: 1 | 2;
   /** The laser's true power at the sample while gated on, mW. */
   lightPowerMw?: number;
+  /** Oscilloscope channels across the device and on its current sense (volts per ampere: a shunt's ohms or a probe's gain). */
+  scope?: { voltageChannel: number; currentChannel: number; voltsPerAmpere: number };
+  /** Device capacitance: displacement current C·dV/dt on the scope's current channel, F. */
+  deviceCapacitanceF?: number;
 }
 
-export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14'] as const;
+export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'keysight-infiniivision'] as const;
 
 /** A gate above this switches the simulated laser on, V (TTL). */
 const LIGHT_GATE_THRESHOLD_V = 1;
@@ -57,6 +62,10 @@ export class SimBench implements BenchEnvironment {
   readonly smu = new SimKeithley2450();
   readonly generator = new SimKeysight33500B();
   readonly stage = new SimElliptec();
+  readonly scope: SimInfiniiVision;
+  /** When set, every stretch a generator pulse drives the device is logged with its exact ∫V·I dt (tests compare the scope's integral with it). */
+  deviceEnergyLog: { t0: number; t1: number; levelV: number; energyJ: number; gStartS: number }[] | null = null;
+  private lastSampleV: number | null = null;
   private readonly faulty = new Map<SimModel, FaultyInstrument>();
 
   constructor(readonly config: SimBenchConfig = {}) {
@@ -64,13 +73,18 @@ export class SimBench implements BenchEnvironment {
     this.smu.attach(this);
     if (config.realTimeFactor !== undefined) this.smu.setRealTimeFactor(config.realTimeFactor);
     this.generator.attach(this);
+    this.scope = new SimInfiniiVision('NPSIMX3024T', config.seed ?? 1);
+    if (config.scope) {
+      this.scope.wiring.set(config.scope.voltageChannel, { probe: 'voltage', voltsPerUnit: 1 });
+      this.scope.wiring.set(config.scope.currentChannel, { probe: 'current', voltsPerUnit: config.scope.voltsPerAmpere });
+    }
   }
 
   /** The instrument as clients reach it (behind its injected fault, if any). */
   instrument(model: SimModel): SimInstrument {
     // The stage's faults are its own (`silentFor`): the SCPI fault wrapper does not apply.
     if (model === 'thorlabs-ell14') return this.stage;
-    const inner = model === 'keithley2450' ? this.smu : this.generator;
+    const inner = model === 'keithley2450' ? this.smu : model === 'keysight33500b' ? this.generator : this.scope;
     const fault = this.config.faults?.find((f) => f.instrument === model);
     if (!fault) return inner;
     let wrapped = this.faulty.get(model);
@@ -127,12 +141,59 @@ export class SimBench implements BenchEnvironment {
         continue;
       }
       if (p.channel !== deviceChannel) continue;
-      if (p.startS > cursor) this.dut.apply(this.smuVoltage().v, p.startS - cursor);
-      this.dut.apply(p.levelV, p.endS - p.startS);
+      if (p.startS > cursor) this.drive(cursor, p.startS, null);
+      this.drive(p.startS, p.endS, p.levelV);
       cursor = Math.max(cursor, p.endS);
     }
-    if (t1 > cursor) this.dut.apply(this.smuVoltage().v, t1 - cursor);
+    if (t1 > cursor) this.drive(cursor, t1, null);
     this.clock.advance(dtS);
+  }
+
+  /** The device between bench times a and b at a generator level, or at the SMU's (null); sampled for the scope while it captures. */
+  private drive(a: number, b: number, levelV: number | null): void {
+    const level = () => (levelV === null ? this.smuVoltage().v : levelV);
+    let t = a;
+    while (t < b - 1e-15) {
+      const cap = this.scope.openCapture;
+      let next = b;
+      if (cap) {
+        if (cap.next === 0 && cap.startS < t - 1e-15) {
+          // The record starts before the trigger: the first sample the bench can give stands in for the earlier ones.
+          const first = Math.min(cap.n - 1, Math.ceil((t - cap.startS) / cap.dtS - 1e-9));
+          cap.next = first;
+          this.sample(first, level(), cap.dtS);
+          this.scope.backfill(first);
+        }
+        const open = this.scope.openCapture;
+        if (open) {
+          const ts = open.startS + open.next * open.dtS;
+          if (ts <= t + 1e-15) this.sample(open.next, level(), open.dtS);
+          const after = this.scope.openCapture;
+          if (after) next = Math.min(b, after.startS + after.next * after.dtS);
+        } else this.lastSampleV = null;
+      }
+      if (!(next > t)) next = b;
+      this.applyLogged(level(), t, next, levelV !== null);
+      t = next;
+    }
+  }
+
+  private sample(k: number, v: number, dtS: number): void {
+    const c = this.config.deviceCapacitanceF ?? 1e-12;
+    const displacement = this.lastSampleV === null ? 0 : (c * (v - this.lastSampleV)) / dtS;
+    this.lastSampleV = v;
+    this.scope.storeSample(k, v, this.dut.currentA(v) + displacement);
+  }
+
+  private applyLogged(v: number, a: number, b: number, fromGenerator: boolean): void {
+    if (!(this.deviceEnergyLog && fromGenerator)) {
+      this.dut.apply(v, b - a);
+      return;
+    }
+    const g0 = this.dut.conductanceS;
+    this.dut.apply(v, b - a);
+    const g1 = this.dut.conductanceS;
+    this.deviceEnergyLog.push({ t0: a, t1: b, levelV: v, energyJ: v * v * ((g0 + g1) / 2) * (b - a), gStartS: g0 });
   }
 
   smuCurrentA(): { currentA: number; voltageV: number; inCompliance: boolean } {
@@ -144,6 +205,18 @@ export class SimBench implements BenchEnvironment {
   }
 
   smuDigitalOut(line: number): void {
-    if (line === 1) this.generator.externalTrigger();
+    if (line === 1) {
+      const now = this.clock.nowS;
+      this.scope.externalTrigger(now);
+      // The record's pre-trigger part: the device as it sits just before the edge (at the SMU's level).
+      const cap = this.scope.openCapture;
+      if (cap && cap.next === 0 && cap.startS < now) {
+        const v = this.smuVoltage().v;
+        this.lastSampleV = null;
+        const first = Math.min(cap.n, Math.ceil((now - cap.startS) / cap.dtS - 1e-9));
+        for (let k = 0; k < first; k++) this.sample(k, v, cap.dtS);
+      }
+      this.generator.externalTrigger();
+    }
   }
 }

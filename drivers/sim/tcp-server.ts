@@ -38,7 +38,7 @@ export function serveInstrument(instrument: SimInstrument, port = 0, host = '127
     sockets.add(socket);
     socket.setNoDelay(true);
     let pending = '';
-    socket.setEncoding('utf8');
+    socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       pending += chunk;
       const cut = framing.split(pending);
@@ -56,7 +56,7 @@ export function serveInstrument(instrument: SimInstrument, port = 0, host = '127
           process.stderr.write(`simulated ${instrument.model}: internal error on "${line}": ${(e as Error).message}\n`);
           reply = null;
         }
-        if (reply !== null) socket.write(reply + framing.replyTerminator);
+        if (reply !== null) socket.write(reply + framing.replyTerminator, 'latin1');
       }
     });
     socket.on('error', () => undefined);

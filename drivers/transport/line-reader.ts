@@ -1,6 +1,9 @@
 // Message framing shared by the byte-stream transports (TCP, serial): incoming bytes are
 // buffered and cut at the terminator; one read waits at a time, with a timeout; once the
-// stream fails, every read fails with that error.
+// stream fails, every read fails with that error. Bytes are kept one per character
+// (latin1), and a reply that opens with an IEEE 488.2 definite-length block header
+// (#<n><length>) ends after its declared length, so binary data may contain the
+// terminator byte (waveforms as WORD blocks).
 
 import { type Transport, TransportError, timeoutText } from './transport.ts';
 
@@ -32,9 +35,25 @@ export class LineReader {
     }
   }
 
+  /** Where the message at the start of the buffer ends (its terminator's index), or -1 while incomplete. */
+  private messageEnd(): number {
+    const m = /^#([1-9])/.exec(this.buffer);
+    if (m) {
+      const digits = Number(m[1]);
+      if (this.buffer.length < 2 + digits) return -1;
+      const len = Number(this.buffer.slice(2, 2 + digits));
+      if (Number.isInteger(len)) {
+        const end = 2 + digits + len;
+        if (this.buffer.length < end) return -1;
+        return this.buffer.indexOf(this.terminator, end);
+      }
+    }
+    return this.buffer.indexOf(this.terminator);
+  }
+
   private deliver(): void {
     if (!this.waiter) return;
-    const i = this.buffer.indexOf(this.terminator);
+    const i = this.messageEnd();
     if (i < 0) return;
     const msg = this.buffer.slice(0, i).replace(/\r$/, '');
     this.buffer = this.buffer.slice(i + this.terminator.length);

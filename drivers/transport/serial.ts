@@ -24,7 +24,7 @@ export class SerialTransport extends LineTransport {
     private readonly writeTerminator: string,
   ) {
     super(resource, terminator, timeoutMs);
-    port.setEncoding('utf8');
+    port.setEncoding('latin1');
     port.on('data', (chunk: string) => this.lines.feed(chunk));
     port.on('error', (e) => this.lines.fail(new TransportError(`${resource}: serial port error (${e.message})`, 'io')));
     port.on('close', () => this.lines.fail(new TransportError(`${resource}: serial port closed`, 'closed')));

@@ -25,7 +25,7 @@ export class TcpTransport extends LineTransport {
     private readonly writeTerminator: string,
   ) {
     super(resource, terminator, timeoutMs);
-    socket.setEncoding('utf8');
+    socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => this.lines.feed(chunk));
     socket.on('error', (e) => this.lines.fail(new TransportError(`${resource}: connection error (${e.message})`, 'closed')));
     socket.on('close', () => this.lines.fail(new TransportError(`${resource}: connection closed by the instrument`, 'closed')));
@@ -59,7 +59,7 @@ export class TcpTransport extends LineTransport {
   async write(message: string): Promise<void> {
     if (this.lines.error) throw this.lines.error;
     await new Promise<void>((resolve, reject) =>
-      this.socket.write(message + this.writeTerminator, (e) => (e ? reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io')) : resolve())),
+      this.socket.write(message + this.writeTerminator, 'latin1', (e) => (e ? reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io')) : resolve())),
     );
   }
 

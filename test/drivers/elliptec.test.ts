@@ -131,8 +131,8 @@ describe('neuroprobe sim exposes the stage', () => {
     cleanups.push(() => void child.kill('SIGTERM'));
     const line = (await waitFor(child, 'stdout', /"ready":true.*\n/)).split('\n')[0];
     const ready = JSON.parse(line) as { instruments: { model: string; resource: string; pty?: string }[] };
-    expect(ready.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'thorlabs-ell14']);
-    const stage = ready.instruments[2];
+    expect(ready.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'keysight-infiniivision', 'thorlabs-ell14']);
+    const stage = ready.instruments[3];
     const port = Number(/::(\d+)::SOCKET$/.exec(stage.resource)![1]);
     const net = await import('node:net');
     const reply = await new Promise<string>((resolve, reject) => {
@@ -157,12 +157,12 @@ describe('neuroprobe sim exposes the stage', () => {
     expect(await exited(child)).toBe(0);
   }, 60_000);
 
-  it('a polarization run over the real transports: source-meter and generator on TCP, the stage on the pseudo-terminal', async () => {
+  it('polarization and energy runs over the real transports: source-meter, generator and scope on TCP, the stage on the pseudo-terminal', async () => {
     const { spawnCli, waitFor, exited } = await import('../helpers/cli.ts');
     const child = spawnCli(['sim', '--port', '0', '--json', '--pty'], tempDir());
     cleanups.push(() => void child.kill('SIGTERM'));
     const ready = JSON.parse((await waitFor(child, 'stdout', /"ready":true.*\n/)).split('\n')[0]) as { instruments: { model: string; resource: string; serial?: string }[] };
-    const [smu, awg, stage] = ready.instruments;
+    const [smu, awg, scope, stage] = ready.instruments;
     const base = simulatedStation();
     const station = parseStation(
       {
@@ -170,6 +170,7 @@ describe('neuroprobe sim exposes the stage', () => {
         name: 'loopback TCP + pty',
         simulation: undefined,
         instruments: [
+          { id: 'scope', model: 'keysight-infiniivision', resource: scope.resource, role: 'oscilloscope' },
           { id: 'smu', model: 'keithley2450', resource: smu.resource, role: 'source-meter' },
           { id: 'awg', model: 'keysight33500b', resource: awg.resource, role: 'pulse-generator' },
           { id: 'stage', model: 'thorlabs-ell14', resource: stage.serial!, role: 'rotation-stage', baudRate: 9600 },
@@ -185,6 +186,12 @@ describe('neuroprobe sim exposes the stage', () => {
       expect([...new Set(readChannel(app.db, r.runId!, 'angle_deg'))].map((a) => Math.round(a))).toEqual([0, 30, 60, 90, 120, 150, 180]);
       const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
       expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(5);
+      // The scope's WORD blocks travel over TCP too (binary bytes, terminator bytes inside).
+      const e = await app.runProtocol({ protocolId: 'energy', params: { pulses: 3, widthS: 1e-3, intervalS: 5e-3 }, station, device: 'PTY2' });
+      expect(e.outcome.status).toBe('completed');
+      expect(readChannel(app.db, e.runId!, 'wf_v_V').length).toBe(3 * 2000);
+      const w = e.outcome.metrics.find((m) => m.id === 'energy.write')!;
+      expect(w.status === 'value' && w.value).toBeGreaterThan(1e-8);
     } finally {
       app.close();
     }

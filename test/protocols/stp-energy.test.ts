@@ -53,7 +53,7 @@ describe('energy protocol (source-meter plateau method)', () => {
     try {
       const station = simulatedStation();
       const sim = new SimBench(simBenchConfig(station));
-      const params = { amplitudeV: 1.5, widthS: 2e-3, pulses: 20 };
+      const params = { method: 'smu-plateau', amplitudeV: 1.5, widthS: 2e-3, pulses: 20 };
       const r = await app.runProtocol({ protocolId: 'energy', params, station, device: 'E1', sim });
       expect(r.outcome.status).toBe('completed');
       const est = metric(r.outcome.metrics, 'energy.estimate');
