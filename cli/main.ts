@@ -483,9 +483,11 @@ export function buildProgram(): Command {
         ['keithley2450', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', 'native SCPI mode (*LANG SCPI); trains as configuration lists + trigger model'],
         ['keysight33500b', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', '33500B/33600A series; triggered pulse bursts from the SMU\'s digital line'],
         ['thorlabs-ell14', 'rotation-stage', 'serial (Elliptec ASCII, 9600 8N1), LAN socket', 'Elliptec ELL14/ELL18 rotation mount holding a polarizer (wiring.rotationStage)'],
+        ['thorlabs-k10cr1', 'rotation-stage', 'serial (Thorlabs APT binary, 115200 8N1, RTS/CTS), LAN socket', 'K10CR1 motorised rotation mount holding a polarizer (wiring.rotationStage)'],
+        ['keysight-infiniivision', 'oscilloscope', 'LAN socket, VXI-11/USB-TMC (PyVISA bridge: text only)', 'InfiniiVision 3000T/4000 X: single-shot captures on EXT, WORD waveforms (wiring.oscilloscope)'],
         ['(light source)', 'light-source', 'a pulse-generator channel (TTL gate)', 'a laser gated by a generator channel, with its power at the sample (wiring.lightSource)'],
       ];
-      process.stdout.write(rows.map((r) => `${r[0].padEnd(16)} ${r[1].padEnd(16)} ${r[2].padEnd(58)} ${r[3]}`).join('\n') + '\n');
+      process.stdout.write(rows.map((r) => `${r[0].padEnd(22)} ${r[1].padEnd(16)} ${r[2].padEnd(64)} ${r[3]}`).join('\n') + '\n');
     });
 
   const stationCmd = program.command('station').description('station files: a template to start from, and a check of the real bench');

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitElliptec } from '../drivers/instruments/stage/elliptec-protocol.ts';
+import { splitApt } from '../drivers/instruments/stage/apt-protocol.ts';
 import { SimBench } from '../drivers/sim/bench.ts';
 import { simBenchConfig, simulatedStation } from '../protocols/station.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
@@ -26,15 +27,23 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const gen = await serveInstrument(bench.instrument('keysight33500b'), port === 0 ? 0 : port + 1);
   const scope = await serveInstrument(bench.scope, port === 0 ? 0 : port + 3);
   const stage = await serveInstrument(bench.stage, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
-  let socat: ChildProcess | null = null;
-  let ptyPath: string | null = null;
+  const apt = await serveInstrument(bench.k10cr1, port === 0 ? 0 : port + 4, '127.0.0.1', { split: (x) => splitApt(x), replyTerminator: '' });
+  const socats: ChildProcess[] = [];
+  const ptys: Record<string, string> = {};
   if (opts.pty) {
-    ptyPath = join(mkdtempSync(join(tmpdir(), 'neuroprobe-sim-')), 'ttyELL14');
-    socat = spawn('socat', [`pty,raw,echo=0,link=${ptyPath}`, `tcp:127.0.0.1:${stage.port}`], { stdio: 'ignore' });
-    socat.on('error', () => undefined);
-    for (let i = 0; i < 100 && !existsSync(ptyPath); i++) await new Promise((r) => setTimeout(r, 20));
-    if (!existsSync(ptyPath)) throw new Error('--pty: socat did not create the pseudo-terminal (is socat installed?)');
+    const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-sim-'));
+    for (const [name, p] of [['ttyELL14', stage.port], ['ttyK10CR1', apt.port]] as const) {
+      const path = join(dir, name);
+      const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `tcp:127.0.0.1:${p}`], { stdio: 'ignore' });
+      socat.on('error', () => undefined);
+      socats.push(socat);
+      for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 20));
+      if (!existsSync(path)) throw new Error('--pty: socat did not create the pseudo-terminal (is socat installed?)');
+      ptys[name] = path;
+    }
   }
+  const ptyPath = ptys.ttyELL14 ?? null;
+  const aptPty = ptys.ttyK10CR1 ?? null;
   // Listen for the stop signals before announcing readiness: a supervisor may signal
   // as soon as it reads the announcement.
   const stopped = new Promise<void>((resolve) => {
@@ -47,6 +56,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET` },
     { model: 'keysight-infiniivision', role: 'oscilloscope', resource: `TCPIP0::127.0.0.1::${scope.port}::SOCKET` },
     { model: 'thorlabs-ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
+    { model: 'thorlabs-k10cr1', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${apt.port}::SOCKET`, protocol: 'thorlabs-apt', ...(aptPty ? { pty: aptPty, serial: `ASRL${aptPty}::INSTR` } : {}) },
   ];
   if (opts.json) process.stdout.write(JSON.stringify({ ready: true, seed, instruments }) + '\n');
   else process.stdout.write(
@@ -55,12 +65,13 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
       `  InfiniiVision     TCPIP0::127.0.0.1::${scope.port}::SOCKET (scope: device V on CH1, current ×10⁴ V/A on CH2)\n` +
       `  Elliptec ELL14    TCPIP0::127.0.0.1::${stage.port}::SOCKET (Elliptec ASCII)${ptyPath ? `, serial ASRL${ptyPath}::INSTR` : ''}\n` +
+      `  Thorlabs K10CR1   TCPIP0::127.0.0.1::${apt.port}::SOCKET (APT binary)${aptPty ? `, serial ASRL${aptPty}::INSTR` : ''}\n` +
       `Ctrl-C to stop.\n`,
   );
   await stopped;
   bench.smu.forceOutputOff();
   bench.generator.forceOutputsOff();
-  socat?.kill();
-  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close()]);
+  for (const socat of socats) socat.kill();
+  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close(), apt.close()]);
   process.stdout.write('simulated bench stopped\n');
 }

@@ -5,6 +5,9 @@ import { Keysight33500B } from './instruments/pulsegen/keysight33500b.ts';
 import type { Instrument, InstrumentRole } from './instruments/roles.ts';
 import { ElliptecStage, type ElliptecOptions } from './instruments/stage/elliptec.ts';
 import { InfiniiVision } from './instruments/scope/infiniivision.ts';
+import { K10cr1Stage } from './instruments/stage/k10cr1.ts';
+import { aptFrameLength } from './instruments/stage/apt-protocol.ts';
+import type { Framer } from './transport/line-reader.ts';
 import { Keithley2450 } from './instruments/smu/keithley2450.ts';
 import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
@@ -14,7 +17,7 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'keysight-infiniivision'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
 
 /** The role each model plays on a bench. */
@@ -22,15 +25,21 @@ export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
   keithley2450: 'source-meter',
   keysight33500b: 'pulse-generator',
   'thorlabs-ell14': 'rotation-stage',
+  'thorlabs-k10cr1': 'rotation-stage',
   'keysight-infiniivision': 'oscilloscope',
 };
 
-/** How messages are framed on a byte stream: SCPI ends commands and replies with LF; Elliptec commands have no terminator and replies end CR LF. */
-const FRAMING: Record<DriverModel, { read: string; write: string }> = {
-  keithley2450: { read: '\n', write: '\n' },
-  keysight33500b: { read: '\n', write: '\n' },
-  'thorlabs-ell14': { read: '\r\n', write: '' },
-  'keysight-infiniivision': { read: '\n', write: '\n' },
+/**
+ * How messages are framed on a byte stream, and the serial line a model expects: SCPI ends
+ * commands and replies with LF; Elliptec commands have no terminator and replies end CR LF
+ * (9600 8N1); APT messages are binary, cut by their header (115200 8N1, RTS/CTS).
+ */
+const FRAMING: Record<DriverModel, { read: string; write: string; framer?: Framer; baudRate: number; rtscts?: boolean }> = {
+  keithley2450: { read: '\n', write: '\n', baudRate: 9600 },
+  keysight33500b: { read: '\n', write: '\n', baudRate: 9600 },
+  'thorlabs-ell14': { read: '\r\n', write: '', baudRate: 9600 },
+  'thorlabs-k10cr1': { read: '', write: '', framer: aptFrameLength, baudRate: 115200, rtscts: true },
+  'keysight-infiniivision': { read: '\n', write: '\n', baudRate: 9600 },
 };
 
 export interface ConnectOptions {
@@ -54,13 +63,13 @@ export async function openTransport(resource: string, opts: ConnectOptions = {})
       if (!opts.sim) throw new Error(`${resource}: no simulated bench is running in this process`);
       return new LoopbackTransport(resource, opts.sim.instrument(d.model));
     case 'tcp-socket':
-      return TcpTransport.connect(resource, { host: d.host, port: d.port, timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write });
+      return TcpTransport.connect(resource, { host: d.host, port: d.port, timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write, framer: framing.framer });
     case 'vxi11':
     case 'gpib':
     case 'usb':
       return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
     case 'serial':
-      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate, timeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write });
+      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate ?? framing.baudRate, timeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write, framer: framing.framer, rtscts: framing.rtscts });
   }
 }
 
@@ -77,6 +86,8 @@ export function createDriver(model: DriverModel, transport: Transport, opts: Dri
       return new Keysight33500B(transport);
     case 'thorlabs-ell14':
       return new ElliptecStage(transport, opts.stage);
+    case 'thorlabs-k10cr1':
+      return new K10cr1Stage(transport, opts.stage);
     case 'keysight-infiniivision':
       return new InfiniiVision(transport);
   }

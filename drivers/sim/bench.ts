@@ -16,6 +16,7 @@ import { SimKeithley2450 } from './keithley2450.ts';
 import { SimKeysight33500B } from './keysight33500b.ts';
 import { SimElliptec } from './elliptec.ts';
 import { SimInfiniiVision } from './infiniivision.ts';
+import { SimK10cr1 } from './k10cr1.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
 import { type Fault, FaultyInstrument } from './faults.ts';
 
@@ -37,9 +38,11 @@ export interface SimBenchConfig {
   scope?: { voltageChannel: number; currentChannel: number; voltsPerAmpere: number };
   /** Device capacitance: displacement current C·dV/dt on the scope's current channel, F. */
   deviceCapacitanceF?: number;
+  /** Which simulated stage turns the polarizer (default the ELL14). */
+  polarizerStage?: 'thorlabs-ell14' | 'thorlabs-k10cr1';
 }
 
-export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'keysight-infiniivision'] as const;
+export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
 
 /** A gate above this switches the simulated laser on, V (TTL). */
 const LIGHT_GATE_THRESHOLD_V = 1;
@@ -62,6 +65,7 @@ export class SimBench implements BenchEnvironment {
   readonly smu = new SimKeithley2450();
   readonly generator = new SimKeysight33500B();
   readonly stage = new SimElliptec();
+  readonly k10cr1 = new SimK10cr1();
   readonly scope: SimInfiniiVision;
   /** When set, every stretch a generator pulse drives the device is logged with its exact ∫V·I dt (tests compare the scope's integral with it). */
   deviceEnergyLog: { t0: number; t1: number; levelV: number; energyJ: number; gStartS: number }[] | null = null;
@@ -84,6 +88,7 @@ export class SimBench implements BenchEnvironment {
   instrument(model: SimModel): SimInstrument {
     // The stage's faults are its own (`silentFor`): the SCPI fault wrapper does not apply.
     if (model === 'thorlabs-ell14') return this.stage;
+    if (model === 'thorlabs-k10cr1') return this.k10cr1;
     const inner = model === 'keithley2450' ? this.smu : model === 'keysight33500b' ? this.generator : this.scope;
     const fault = this.config.faults?.find((f) => f.instrument === model);
     if (!fault) return inner;
@@ -94,7 +99,7 @@ export class SimBench implements BenchEnvironment {
 
   /** The device's state and the virtual time, stored with each checkpoint of a simulated run. */
   snapshot(): SimBenchState {
-    return { clockS: this.clock.nowS, dut: this.dut.snapshot(), stageDeg: this.stage.angleDeg };
+    return { clockS: this.clock.nowS, dut: this.dut.snapshot(), stageDeg: this.polarizerDeg };
   }
 
   /** Continues from a checkpoint's state (resume): the same device, the same noise stream. */
@@ -102,14 +107,20 @@ export class SimBench implements BenchEnvironment {
     const s = SimBenchStateSchema.parse(state);
     this.clock.restore(s.clockS);
     this.dut.restore(s.dut);
-    this.stage.moveToAngle(s.stageDeg);
+    if (this.config.polarizerStage === 'thorlabs-k10cr1') this.k10cr1.moveToAngle(s.stageDeg);
+    else this.stage.moveToAngle(s.stageDeg);
+  }
+
+  /** The polarizer's angle: where the stage holding it stands, degrees. */
+  get polarizerDeg(): number {
+    return this.config.polarizerStage === 'thorlabs-k10cr1' ? this.k10cr1.angleDeg : this.stage.angleDeg;
   }
 
   /** The light on the device now: power at the sample and polarization angle (the polarizer on the stage), or none. */
   lightNow(tS = this.clock.nowS): { powerMw: number; angleDeg: number } | undefined {
     const ch = this.config.lightChannel;
     if (!ch || this.generator.levelAt(ch, tS) <= LIGHT_GATE_THRESHOLD_V) return undefined;
-    return { powerMw: this.config.lightPowerMw ?? 1, angleDeg: this.stage.angleDeg };
+    return { powerMw: this.config.lightPowerMw ?? 1, angleDeg: this.polarizerDeg };
   }
 
   /** Injected "short" fault: the device becomes a near short circuit. */
@@ -137,7 +148,7 @@ export class SimBench implements BenchEnvironment {
     const deviceChannel = this.config.deviceChannel ?? 1;
     for (const p of this.generator.pulsesBetween(t0, t1)) {
       if (p.channel === this.config.lightChannel) {
-        if (p.levelV > LIGHT_GATE_THRESHOLD_V) this.dut.illuminate(this.config.lightPowerMw ?? 1, this.stage.angleDeg, p.endS - p.startS);
+        if (p.levelV > LIGHT_GATE_THRESHOLD_V) this.dut.illuminate(this.config.lightPowerMw ?? 1, this.polarizerDeg, p.endS - p.startS);
         continue;
       }
       if (p.channel !== deviceChannel) continue;

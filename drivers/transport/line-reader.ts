@@ -7,6 +7,9 @@
 
 import { type Transport, TransportError, timeoutText } from './transport.ts';
 
+/** Length of the first complete message of a byte string, -1 while incomplete; throws for a garbled stream. For binary protocols without a terminator. */
+export type Framer = (buffer: string) => number;
+
 export class LineReader {
   private buffer = '';
   private waiter: { resolve: (s: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
@@ -15,6 +18,7 @@ export class LineReader {
   constructor(
     private readonly resource: string,
     private readonly terminator: string,
+    private readonly framer?: Framer,
   ) {}
 
   get error(): TransportError | null {
@@ -53,10 +57,25 @@ export class LineReader {
 
   private deliver(): void {
     if (!this.waiter) return;
-    const i = this.messageEnd();
-    if (i < 0) return;
-    const msg = this.buffer.slice(0, i).replace(/\r$/, '');
-    this.buffer = this.buffer.slice(i + this.terminator.length);
+    let msg: string;
+    if (this.framer) {
+      let n: number;
+      try {
+        n = this.framer(this.buffer);
+      } catch (e) {
+        this.buffer = '';
+        this.fail(new TransportError(`${this.resource}: ${(e as Error).message}`, 'io'));
+        return;
+      }
+      if (n < 0) return;
+      msg = this.buffer.slice(0, n);
+      this.buffer = this.buffer.slice(n);
+    } else {
+      const i = this.messageEnd();
+      if (i < 0) return;
+      msg = this.buffer.slice(0, i).replace(/\r$/, '');
+      this.buffer = this.buffer.slice(i + this.terminator.length);
+    }
     const w = this.waiter;
     this.waiter = null;
     clearTimeout(w.timer);
@@ -89,8 +108,9 @@ export abstract class LineTransport implements Transport {
     readonly resource: string,
     protected readonly terminator: string,
     protected readonly timeoutMs: number,
+    framer?: Framer,
   ) {
-    this.lines = new LineReader(resource, terminator);
+    this.lines = new LineReader(resource, terminator, framer);
   }
 
   abstract write(message: string): Promise<void>;

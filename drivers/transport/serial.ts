@@ -2,7 +2,7 @@
 // messages with per-read timeouts, for RS-232/USB-serial instruments.
 
 import { SerialPort } from 'serialport';
-import { LineTransport } from './line-reader.ts';
+import { type Framer, LineTransport } from './line-reader.ts';
 import { DEFAULT_TIMEOUT_MS, TransportError } from './transport.ts';
 
 export interface SerialOptions {
@@ -13,6 +13,10 @@ export interface SerialOptions {
   terminator?: string;
   /** Appended to each command; '' for protocols whose commands have none (Elliptec). */
   writeTerminator?: string;
+  /** Binary protocols: cuts messages by their own framing instead of a terminator. */
+  framer?: Framer;
+  /** RTS/CTS hardware flow control (Thorlabs APT controllers). */
+  rtscts?: boolean;
 }
 
 export class SerialTransport extends LineTransport {
@@ -22,8 +26,9 @@ export class SerialTransport extends LineTransport {
     terminator: string,
     timeoutMs: number,
     private readonly writeTerminator: string,
+    framer?: Framer,
   ) {
-    super(resource, terminator, timeoutMs);
+    super(resource, terminator, timeoutMs, framer);
     port.setEncoding('latin1');
     port.on('data', (chunk: string) => this.lines.feed(chunk));
     port.on('error', (e) => this.lines.fail(new TransportError(`${resource}: serial port error (${e.message})`, 'io')));
@@ -32,10 +37,10 @@ export class SerialTransport extends LineTransport {
 
   static open(resource: string, opts: SerialOptions): Promise<SerialTransport> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false });
+      const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false, rtscts: opts.rtscts ?? false });
       port.open((e) => {
         if (e) reject(new TransportError(`${resource}: cannot open serial port ${opts.path} (${e.message})`, 'io'));
-        else resolve(new SerialTransport(resource, port, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n'));
+        else resolve(new SerialTransport(resource, port, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n', opts.framer));
       });
     });
   }
@@ -43,7 +48,7 @@ export class SerialTransport extends LineTransport {
   async write(message: string): Promise<void> {
     if (this.lines.error) throw this.lines.error;
     await new Promise<void>((resolve, reject) => {
-      this.port.write(message + this.writeTerminator, (e) => {
+      this.port.write(Buffer.from(message + this.writeTerminator, 'latin1'), (e) => {
         if (e) reject(new TransportError(`${this.resource}: write failed (${e.message})`, 'io'));
         else this.port.drain(() => resolve());
       });

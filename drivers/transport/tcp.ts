@@ -2,7 +2,7 @@
 // messages, a connect timeout and a per-read timeout.
 
 import net from 'node:net';
-import { LineTransport } from './line-reader.ts';
+import { type Framer, LineTransport } from './line-reader.ts';
 import { DEFAULT_TIMEOUT_MS, TransportError, timeoutText } from './transport.ts';
 
 export interface TcpOptions {
@@ -14,6 +14,8 @@ export interface TcpOptions {
   terminator?: string;
   /** Appended to each command; '' for protocols whose commands have none (Elliptec). Default: `terminator`. */
   writeTerminator?: string;
+  /** Binary protocols: cuts messages by their own framing instead of a terminator. */
+  framer?: Framer;
 }
 
 export class TcpTransport extends LineTransport {
@@ -23,8 +25,9 @@ export class TcpTransport extends LineTransport {
     terminator: string,
     timeoutMs: number,
     private readonly writeTerminator: string,
+    framer?: Framer,
   ) {
-    super(resource, terminator, timeoutMs);
+    super(resource, terminator, timeoutMs, framer);
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => this.lines.feed(chunk));
     socket.on('error', (e) => this.lines.fail(new TransportError(`${resource}: connection error (${e.message})`, 'closed')));
@@ -43,7 +46,7 @@ export class TcpTransport extends LineTransport {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new TcpTransport(resource, socket, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n'));
+        resolve(new TcpTransport(resource, socket, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n', opts.framer));
       });
       socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
