@@ -28,6 +28,7 @@ export async function runDemo(dbPath: string, device: string): Promise<void> {
       handleSignals: true,
       onEvent: (e) => {
         if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+        else if (e.type === 'live') progress.live(e.points);
       },
     });
     progress.end();

@@ -130,6 +130,7 @@ export function buildProgram(): Command {
       try {
         const onEvent = (e: RunEvent) => {
           if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+          else if (e.type === 'live') progress.live(e.points);
           if (e.type === 'started') {
             const names = e.instruments.map((i) => `${i.simulated ? 'simulated ' : ''}${i.idn.split(',').slice(0, 2).join(' ')}`).join(', ');
             process.stderr.write(`running ${e.protocol} v${e.version} on ${o.device} (${names})\n`);
@@ -185,6 +186,7 @@ export function buildProgram(): Command {
           handleSignals: true,
           onEvent: (e) => {
             if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+            else if (e.type === 'live') progress.live(e.points);
           },
         });
         progress.end();
@@ -455,6 +457,7 @@ export function buildProgram(): Command {
             },
             onEvent: (_item, e) => {
               if (e.type === 'progress') progress.update(e.done, e.total, e.message);
+              else if (e.type === 'live') progress.live(e.points);
             },
           });
           process.stderr.write(`queue: ${r.played} run(s) played; ${r.stoppedBecause === 'empty' ? 'nothing left' : r.stoppedBecause === 'aborted' ? 'aborted' : 'stopped after the current run'}\n`);

@@ -3,11 +3,23 @@
 
 export class ProgressLine {
   private lastDecile = -1;
+  /** Latest live metric per key, shown after the message. */
+  private readonly liveValues = new Map<string, string>();
   private lastPrintMs = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
 
-  update(done: number, total: number, message: string): void {
+  /** Metrics of what is complete (latest per key; the line shows the last three keys). */
+  live(points: { key: string; at: number; atLabel: string; value: number; unit: string }[]): void {
+    for (const p of points) {
+      this.liveValues.delete(p.key);
+      this.liveValues.set(p.key, `${p.key} ${Number(p.value.toPrecision(3))}${p.unit === '1' ? '' : ` ${p.unit}`}`);
+    }
+  }
+
+  update(done: number, total: number, text: string): void {
     const frac = total > 0 ? done / total : 0;
+    const shown = [...this.liveValues.values()].slice(-3);
+    const message = shown.length ? `${text}  |  ${shown.join(', ')}` : text;
     if (this.tty) {
       const width = 30;
       const filled = Math.round(frac * width);

@@ -153,6 +153,8 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
         below = w >= p.windowCriterion ? 0 : below + 1;
         if (below >= CONSECUTIVE && !failedAt) failedAt = done + k / 2 + 1 - (CONSECUTIVE - 1);
       }
+      const windows = Array.from({ length: Math.floor(r.currentA.length / 2) }, (_, k) => r.currentA[2 * k] / r.currentA[2 * k + 1]);
+      if (windows.length) ctx.live([{ key: 'endurance.window', at: done + n, atLabel: 'cycle', value: windows[windows.length - 1], unit: '1' }]);
       done += n;
       offsetS += programDurationS(prog, aperture);
       ctx.progress(done, total, `cycle ${done}/${total}`);

@@ -189,6 +189,8 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
           wf_i_A: wf.volts[1].map((v) => v / scopeWiring.voltsPerAmpere),
         },
       });
+      const live = writeEnergy({ tS: wf.timeS, voltageV: wf.volts[0], currentA: wf.volts[1].map((x) => x / scopeWiring.voltsPerAmpere), pulse: [0, p.widthS], baseline: [wf.timeS[0], -0.05 * p.widthS], terminal: 'device terminals', conditions: {} });
+      if (live.status === 'value') ctx.live([{ key: 'energy.write', at: captured, atLabel: 'pulse', value: live.value, unit: 'J' }]);
       stopAtCurrentLimit(r, p.complianceA, (i) => (i === 0 ? `read before pulse ${done + 1}` : `read after pulse ${done + i}`), p.readVoltageV);
       done += count;
       offsetS += programDurationS(prog, ap);

@@ -99,6 +99,7 @@ export const formingProtocol: ProtocolDefinition<typeof FORMING_PARAMS> = {
       });
       offsetS += programDurationS(prog, ap);
       const ohm = Math.abs(r.voltageV[0] / r.currentA[0]);
+      ctx.live([{ key: 'forming.read', at: Math.abs(v), atLabel: 'stress |V| (V)', value: ohm, unit: 'Ω' }]);
       ctx.progress(k, volts.length, `step ${k}/${volts.length}: ${v.toFixed(2)} V → ${ohm.toPrecision(3)} Ω`);
       if (ohm < p.targetOhm) return `formed at ${Math.abs(v).toFixed(3)} V (read ${ohm.toPrecision(3)} Ω < target ${p.targetOhm} Ω)`;
       await ctx.checkpoint({ nextStep: k + 1, offsetS });

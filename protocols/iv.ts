@@ -5,7 +5,7 @@
 // source-meter steps through the levels on its own clock. Reaching the compliance is the
 // point of a SET sweep, so the current-limit stop rule is not applied here.
 
-import { analyseIv, type IvCycle } from '../analysis/iv.ts';
+import { analyseIv, type IvCycle, ivCycle } from '../analysis/iv.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS } from './train.ts';
@@ -96,6 +96,7 @@ export const ivProtocol: ProtocolDefinition<typeof IV_PARAMS> = {
     const ap = readApertureS(p.nplc, ctx.bench);
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
     for (let c = ctx.resumeFrom?.nextCycle ?? 1; c <= p.cycles; c++) {
+      const cycle: IvCycle = {};
       for (const [sweep, maxV, limitA] of [
         [1, p.setMaxV, p.setComplianceA],
         [2, p.resetMaxV, p.resetComplianceA],
@@ -115,7 +116,17 @@ export const ivProtocol: ProtocolDefinition<typeof IV_PARAMS> = {
           events: [{ tS: offsetS, kind: sweep === 1 ? 'set-sweep' : 'reset-sweep', data: { cycle: c, max_V: maxV, compliance_A: limitA } }],
         });
         offsetS += programDurationS(prog, ap);
+        const s = { voltageV: r.voltageV.slice(0, n - 1), currentA: r.currentA.slice(0, n - 1) };
+        const readOhm = Math.abs(r.voltageV[n - 1] / r.currentA[n - 1]);
+        if (sweep === 1) Object.assign(cycle, { set: s, rOnReadOhm: readOhm });
+        else Object.assign(cycle, { reset: s, rOffReadOhm: readOhm });
       }
+      const res = ivCycle(cycle, { complianceA: p.setComplianceA, readVoltageV: Math.abs(p.readVoltageV), minVoltageV: p.minVoltageV, conditions: {} });
+      ctx.live([
+        { key: 'iv.v_set', at: c, atLabel: 'cycle', value: Number.isFinite(res.vSetCompliance) ? res.vSetCompliance : res.vSetSteepest, unit: 'V' },
+        { key: 'iv.v_reset', at: c, atLabel: 'cycle', value: res.vReset, unit: 'V' },
+        { key: 'iv.on_off', at: c, atLabel: 'cycle', value: res.rOff / res.rOn, unit: '1' },
+      ]);
       ctx.progress(c, p.cycles, `cycle ${c}/${p.cycles}`);
       await ctx.checkpoint({ nextCycle: c + 1, offsetS });
     }

@@ -6,14 +6,16 @@
 // pulseSource=generator the SMU's digital line triggers one generator pulse per step
 // instead of sourcing it.
 
-import { analyseLtpLtd, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
+import { analyseLtpLtd, endWindow, type LtpLtdCycle } from '../analysis/ltp-ltd.ts';
+import { fitLsq3, mirrorLtd } from '../analysis/nonlinearity.ts';
+import { median } from '../analysis/stats.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { atCurrentLimit, playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
-import type { BenchInstruments, DataChunk, EventRecord, ProtocolDefinition, RunData } from './protocol.ts';
+import type { BenchInstruments, DataChunk, EventRecord, LivePoint, ProtocolDefinition, RunData } from './protocol.ts';
 
 export const LTP_LTD_PARAMS = {
   potentiationAmplitudeV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of each potentiating pulse' },
@@ -63,6 +65,18 @@ function trainProgram(p: LtpLtdParams, phase: (typeof PHASES)[number], bench: Be
       ? [{ levelV: p.readVoltageV, durationS: widthS + p.readDelayS, measure: true, triggerOut: true }, ...restSegment]
       : [{ levelV: p[phase.amp], durationS: widthS }, read, ...restSegment];
   return { prologue: [read], unit, repeat: p.pulsesPerTrain, limitA: p.complianceA, nplc: p.nplc };
+}
+
+/** NL and DR of one finished ramp (the card's numbers come from every ramp at the end). */
+function liveOfRamp(r: TrainReadings, cycle: number, phase: 'ltp' | 'ltd'): LivePoint[] {
+  const g = r.currentA.map((i, k) => i / r.voltageV[k]);
+  const out: LivePoint[] = [];
+  const fit = fitLsq3(phase === 'ltp' ? g : mirrorLtd(g));
+  if (fit.ok && fit.fit.deltaG > 0) out.push({ key: `nl.lsq3:${phase}`, at: cycle, atLabel: 'cycle', value: fit.fit.nlLabel, unit: '1' });
+  const w = endWindow(g.length - 1);
+  const [first, last] = [median(g.slice(0, w)), median(g.slice(g.length - w))];
+  out.push({ key: `dr.ratio:${phase}`, at: cycle, atLabel: 'cycle', value: phase === 'ltp' ? last / first : first / last, unit: '1' });
+  return out;
 }
 
 function conditionsOf(p: LtpLtdParams, completeCycles: number): Conditions {
@@ -249,6 +263,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
           });
         }
         ctx.data(trainChunk(r, c, phase.index, firstReadS, events));
+        ctx.live(liveOfRamp(r, c, phase.index === 0 ? 'ltp' : 'ltd'));
         offsetS += programDurationS(program, aperture);
         ctx.progress((c - 1) * 2 + phase.index + 1, cycles * 2, `cycle ${c}/${cycles} ${phase.name}`);
       }

@@ -132,6 +132,10 @@ export const polarizationProtocol: ProtocolDefinition<typeof POLARIZATION_PARAMS
         events: [{ tS: first, kind: 'light', data: { angle_deg: readBack, pulses: p.lightPulses, width_s: p.lightWidthS, power_mW: light.calibration.powerMw } }],
       });
       stopAtCurrentLimit(r, p.complianceA, (i) => `angle ${readBack.toFixed(2)}°, read ${i}`, p.readVoltageV);
+      ctx.live([
+        { key: 'polarization.i_ph', at: readBack, atLabel: 'angle (°)', value: r.currentA[1] - r.currentA[0], unit: 'A' },
+        { key: 'polarization.delta_g', at: readBack, atLabel: 'angle (°)', value: (r.currentA[2] - r.currentA[0]) / p.readVoltageV, unit: 'S' },
+      ]);
       offsetS += programDurationS(prog, ap);
       ctx.progress(k, angles.length, `angle ${k}/${angles.length}: ${readBack.toFixed(2)}°`);
       await ctx.checkpoint({ nextAngle: k + 1, offsetS });

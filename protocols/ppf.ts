@@ -120,6 +120,8 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
         ],
       });
       stopAtCurrentLimit(r, p.complianceA, (i) => `pair ${k} (Δt = ${dt.toPrecision(3)} s), read ${i}`, p.readVoltageV);
+      const [b, r1, r2] = r.currentA;
+      ctx.live([{ key: 'ppf.ratio', at: dt, atLabel: 'Δt (s)', value: (r2 - b) / (r1 - b), unit: '1' }]);
       offsetS += programDurationS(prog, ap);
       ctx.progress(k, intervals.length, `pair ${k}/${intervals.length} (Δt = ${dt.toPrecision(3)} s)`);
       await ctx.checkpoint({ nextPair: k + 1, offsetS });

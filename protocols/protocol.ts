@@ -26,12 +26,26 @@ export interface DataChunk {
 
 export type { BenchInstruments, BenchRole } from './bench.ts';
 
+/** A metric of what is already complete, while the run plays (NL of a finished cycle, one STDP point, …). */
+export interface LivePoint {
+  /** Metric key as on the card, e.g. `nl.lsq3:ltp`, `stdp.dw`. */
+  key: string;
+  /** Where in the run: the cycle, pulse, Δt or angle this value belongs to. */
+  at: number;
+  /** What `at` counts, with its unit: `cycle`, `Δt (s)`, `angle (°)`. */
+  atLabel: string;
+  value: number;
+  unit: string;
+}
+
 export interface RunContext {
   bench: BenchInstruments;
   limits: Limits;
   signal: AbortSignal;
   data(chunk: DataChunk): void;
   progress(done: number, total: number, message: string): void;
+  /** Metrics of the part that is complete (shown live; the card is computed from all raw data at the end). */
+  live(points: LivePoint[]): void;
   /** A point the run can be resumed from (all data before it is complete); a requested pause waits here. */
   checkpoint(state: CheckpointState): Promise<void>;
   /** Set when this run continues an interrupted one: the state of its last checkpoint. */

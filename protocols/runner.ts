@@ -15,7 +15,7 @@ import type { Transport } from '../drivers/transport/transport.ts';
 import type { Metric } from '../analysis/metric.ts';
 import type { Conditions } from '../analysis/metric.ts';
 import { ParamError, type ParamValues, validateParams } from './params.ts';
-import type { CheckpointState, DataChunk, ProtocolDefinition } from './protocol.ts';
+import type { CheckpointState, DataChunk, LivePoint, ProtocolDefinition } from './protocol.ts';
 import type { RunControl } from './run-control.ts';
 import { type Station, type StationInstrument, benchSafety, limitsFor, runConditions, simBenchConfig, usesSimulator, withStationConditions } from './station.ts';
 
@@ -34,6 +34,7 @@ export interface InstrumentSnapshot {
 export type RunEvent =
   | { type: 'started'; protocol: string; version: string; params: Record<string, number | string>; instruments: InstrumentSnapshot[] }
   | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'live'; points: LivePoint[] }
   | { type: 'checkpoint'; state: CheckpointState; simState?: unknown }
   | { type: 'paused'; state: CheckpointState }
   | { type: 'resumed' }
@@ -213,6 +214,10 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
       progress: (done, total, message) => {
         emit({ type: 'progress', done, total, message });
         if (controller.signal.aborted) throw new AbortedError('run');
+      },
+      live: (points) => {
+        const finite = points.filter((x) => Number.isFinite(x.value) && Number.isFinite(x.at));
+        if (finite.length) emit({ type: 'live', points: finite });
       },
       checkpoint: async (state) => {
         emit({ type: 'checkpoint', state, ...(sim ? { simState: sim.snapshot() } : {}) });

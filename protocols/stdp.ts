@@ -188,6 +188,7 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
         events: [{ tS: first + ap, kind: 'spike-pair', data: { pair: k, dt_s: dt } }],
       });
       stopAtCurrentLimit(r, p.complianceA, (i) => `pair ${k} (Δt = ${(dt * 1e3).toFixed(2)} ms), read ${i}`, p.readVoltageV);
+      ctx.live([{ key: 'stdp.dw', at: dt, atLabel: 'Δt (s)', value: (100 * (r.currentA[1] - r.currentA[0])) / r.currentA[0], unit: '%' }]);
       offsetS += programDurationS(prog, ap);
       ctx.progress(k, dts.length, `pair ${k}/${dts.length} (Δt = ${(dt * 1e3).toFixed(2)} ms)`);
       await ctx.checkpoint({ nextPair: k + 1, offsetS });

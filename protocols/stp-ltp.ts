@@ -117,6 +117,8 @@ export const stpLtpProtocol: ProtocolDefinition<typeof STP_LTP_PARAMS> = {
         events: [{ tS: first + ap, kind: 'train', data: { n, amplitude_V: p.amplitudeV, width_s: p.widthS, interval_s: p.intervalS } }],
       });
       stopAtCurrentLimit(r, p.complianceA, (i) => `train of ${n}, read ${i}`, p.readVoltageV);
+      const [gb, gf, gl] = r.currentA.map((i, j) => i / r.voltageV[j]);
+      ctx.live([{ key: 'stp.retained', at: n, atLabel: 'pulses n', value: (gl - gb) / (gf - gb), unit: '1' }]);
       offsetS += programDurationS(prog, ap);
       ctx.progress(k, sizes.length, `train ${k}/${sizes.length} (n = ${n})`);
       await ctx.checkpoint({ nextTrain: k + 1, offsetS });

@@ -161,6 +161,8 @@ export type ApiEvent =
   | { type: 'run.progress'; runId: number; done: number; total: number; message: string; etaS: number | null }
   | { type: 'run.data'; runId: number; channels: Record<string, number[]>; /** Server clock when the batch's oldest reads reached the host, ms since the epoch (for latency figures). */ sentMs?: number }
   | { type: 'run.metrics'; runId: number; metrics: { key: string; value: number | null; unit: string; reason?: string }[] }
+  /** Metrics of what is complete while the run plays (NL of a finished cycle, one STDP point, …). */
+  | { type: 'run.live'; runId: number; points: { key: string; at: number; atLabel: string; value: number; unit: string }[] }
   | { type: 'run.paused'; runId: number }
   | { type: 'run.resumed'; runId: number }
   | { type: 'run.ended'; runId: number; status: string; reason: string }

@@ -312,6 +312,8 @@ export class ApiService {
             pendingSinceMs ||= Date.now();
             for (const [k, v] of Object.entries(e.chunk.channels)) for (const x of v) (pending[k] ??= []).push(x);
             timer ??= setTimeout(flush, DATA_INTERVAL_MS);
+          } else if (e.type === 'live') {
+            this.emit({ type: 'run.live', runId, points: e.points });
           } else if (e.type === 'paused') {
             if (this.live) this.live.paused = true;
             this.emit({ type: 'run.paused', runId });

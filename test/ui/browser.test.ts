@@ -112,6 +112,9 @@ describe('the browser user interface', () => {
     expect(await page.getByTestId('abort-global').textContent()).toBe('■ ABORT run 1');
     const before = await points(page);
     await expect.poll(() => points(page), { timeout: 10_000 }).toBeGreaterThan(before);
+    // Each finished ramp adds its NL and DR to the live metrics plot.
+    await expect.poll(async () => Number(await page.getByTestId('live-metric-plot-area').getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThan(1);
+    expect(await page.getByTestId('live-metric-plot').isHidden()).toBe(false);
     await shot(page, 'run-live');
 
     // Pause holds at the next checkpoint with the output off; Resume continues.

@@ -37,6 +37,11 @@ const LIVE: Record<string, LiveSpec> = {
   'ltp-ltd': { x: 'pulse', y: 'i_read_A', split: { channel: 'phase', names: { 0: 'LTP', 1: 'LTD', 2: 'read noise (repeated reads)' } }, xTitle: 'pulses applied in the train (cycles overlaid)', yTitle: 'I_read (A)' },
   endurance: { x: 'cycle', y: 'i_read_A', split: { channel: 'state', names: { 1: 'LRS (after SET)', 0: 'HRS (after RESET)' } }, xTitle: 'cycle', yTitle: 'I_read (A)', logX: true, logY: true },
   ppf: { x: null, y: 'i_read_A', split: { channel: 'role', names: { 0: 'before the pair', 1: 'after pulse 1', 2: 'after pulse 2' } }, xTitle: 'read number', yTitle: 'I_read (A)' },
+  iv: { x: 'v_V', y: 'i_A', split: { channel: 'sweep', names: { 1: 'SET sweeps', 2: 'RESET sweeps' } }, xTitle: 'V (V)', yTitle: '|I| (A)', logY: true },
+  forming: { x: 'stress_V', y: 'i_read_A', xTitle: 'stress pulse (V)', yTitle: 'I_read after the pulse (A)', logY: true },
+  polarization: { x: 'angle_deg', y: 'i_read_A', split: { channel: 'role', names: { 0: 'dark', 1: 'lit', 2: 'after the light' } }, xTitle: 'polarizer angle (°)', yTitle: 'I_read (A)' },
+  stdp: { x: 'dt_s', y: 'i_read_A', split: { channel: 'role', names: { 0: 'before the pair', 1: 'after the pair' } }, xTitle: 'Δt = t_post − t_pre (s)', yTitle: 'I_read (A)' },
+  energy: { x: 'wf_t_s', y: 'wf_i_A', split: { channel: 'wf_pulse', names: {} }, xTitle: 'time from the pulse start (s)', yTitle: 'device current (A)' },
   retention: { x: 't_s', y: 'i_read_A', xTitle: 'time since programming (s)', yTitle: 'I_read (A)' },
 };
 const GENERIC: LiveSpec = { x: null, y: 'i_read_A', xTitle: 'read number', yTitle: 'I_read (A)' };
@@ -92,6 +97,23 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
     appendRef.current = append;
   }, []);
 
+  // Metrics of what is complete, as they come (one series per metric).
+  const liveAppendRef = useRef<((name: string, x: number[], y: number[]) => void) | null>(null);
+  const [liveAxis, setLiveAxis] = useState<string | null>(null);
+  useEffect(() => setLiveAxis(null), [runId]);
+  useEffect(
+    () =>
+      onEvent((e: ApiEvent) => {
+        if (e.type !== 'run.live' || e.runId !== runId) return;
+        if (e.points.length) setLiveAxis(e.points[0].atLabel);
+        for (const p of e.points) liveAppendRef.current?.(`${p.key}${p.unit === '1' ? '' : ` (${p.unit})`}`, [p.at], [p.value]);
+      }),
+    [runId],
+  );
+  const bindLive = useCallback((append: (name: string, x: number[], y: number[]) => void) => {
+    liveAppendRef.current = append;
+  }, []);
+
   if (!live) return <section className="view"><h2>Run</h2><p>No run yet: start one from the Protocol view.</p></section>;
   const playing = live.status === 'running' || live.status === 'paused';
   const pct = live.total > 0 ? (100 * live.done) / live.total : 0;
@@ -137,6 +159,9 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
         bindAppend={bind}
         testId="live-plot"
       />
+      <div hidden={liveAxis === null} data-testid="live-metric-plot">
+        <Plot key={`m${plotKey}`} title="Metrics of what is complete" xTitle={liveAxis ?? ''} yTitle="value" bindAppend={bindLive} testId="live-metric-plot-area" />
+      </div>
       {live.metrics.length > 0 && (
         <table className="metrics" data-testid="live-metrics">
           <tbody>
