@@ -36,6 +36,8 @@ export interface TrainReadings {
   voltageV: number[];
   /** Time of each measurement relative to the first one, s (instrument clock). */
   timeS: number[];
+  /** The first measurement's time on the instrument's own clock, s (chains trains without host timing). */
+  firstReadClockS?: number;
 }
 
 export function measurementsIn(p: TrainProgram): number {

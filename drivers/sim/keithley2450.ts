@@ -363,7 +363,7 @@ export class SimKeithley2450 extends ScpiInstrument {
     return elements.map((e) => this.element(r, e, t0)).join(',');
   }
 
-  private static readonly ELEMENTS = ['READing', 'SOURce', 'RELative', 'SEConds', 'TSTamp'] as const;
+  private static readonly ELEMENTS = ['READing', 'SOURce', 'RELative', 'SEConds', 'FRACtional', 'TSTamp'] as const;
 
   private parseElement(e: string): (typeof SimKeithley2450.ELEMENTS)[number] {
     return parseEnumArg(e, SimKeithley2450.ELEMENTS, 'buffer element');
@@ -381,8 +381,11 @@ export class SimKeithley2450 extends ScpiInstrument {
         return String(r.source);
       case 'RELative':
         return String(r.tS - t0);
+      // The instrument clock: whole seconds and the fraction (virtual time since the bench started).
       case 'SEConds':
-        return String(r.tS);
+        return String(Math.floor(r.tS));
+      case 'FRACtional':
+        return String(r.tS - Math.floor(r.tS));
       case 'TSTamp':
         return new Date(Date.UTC(2026, 0, 1) + r.tS * 1000).toISOString();
     }

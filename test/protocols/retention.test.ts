@@ -3,6 +3,7 @@ import type { Metric } from '../../analysis/metric.ts';
 import { NeuroProbeApp } from '../../app/service.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { simulatedStation } from '../../protocols/station.ts';
+import { readChannel } from '../../db/reader.ts';
 
 function value(ms: Metric[], id: string, qualifier?: string): number {
   const m = ms.find((x) => x.id === id && x.qualifier === qualifier);
@@ -15,7 +16,7 @@ describe('retention protocol on the simulated bench', () => {
     const app = new NeuroProbeApp(':memory:');
     try {
       const sim = new SimBench({ seed: 8, device: { retentionFraction: 0.6, retentionTauS: 300, retentionBeta: 0.5, readNoiseSigma: 2e-4 } });
-      const r = await app.runProtocol({ protocolId: 'retention', params: {}, station: simulatedStation(), device: 'RT1', sim });
+      const r = await app.runProtocol({ protocolId: 'retention', params: { reads: 16 }, station: simulatedStation(), device: 'RT1', sim });
       expect(r.outcome.status).toBe('completed');
       expect(sim.smu.received.filter((m) => m === ':INIT').length).toBe(1);
       const ms = r.outcome.metrics;
@@ -35,10 +36,24 @@ describe('retention protocol on the simulated bench', () => {
     }
   });
 
-  it('refuses more reads than the trigger model holds', async () => {
+  it('200 reads to 10⁴ s in 13 chained trains, each read placed by the instrument clock', async () => {
     const app = new NeuroProbeApp(':memory:');
     try {
-      await expect(app.runProtocol({ protocolId: 'retention', params: { reads: 18 }, station: simulatedStation(), device: 'RT2', sim: new SimBench() })).rejects.toThrow(/reads = 18 reads is above the maximum 17/);
+      const sim = new SimBench({ seed: 8, device: { retentionFraction: 0.6, retentionTauS: 300, retentionBeta: 0.5, readNoiseSigma: 2e-4 } });
+      const r = await app.runProtocol({ protocolId: 'retention', params: { reads: 200 }, station: simulatedStation(), device: 'RT3', sim });
+      expect(r.outcome.status).toBe('completed');
+      expect(sim.smu.received.filter((m) => m === ':INIT').length).toBe(13);
+      // Every train's first read is stamped with the instrument clock (whole seconds + fraction).
+      expect(sim.smu.received.filter((m) => m === ':TRAC:DATA? 1, 1, "defbuffer1", SEC, FRAC').length).toBe(13);
+      const t = Array.from(readChannel(app.db, r.runId!, 't_s')).slice(1);
+      expect(t.length).toBe(200);
+      // Log-spaced from 0.1 s to 10⁴ s after programming; on the virtual clock the host adds no gap.
+      const plan = Array.from({ length: 200 }, (_, k) => 0.1 * Math.pow(1e5, k / 199));
+      // (within 0.5 %: the first read sits one 0.2 ms integration after its plan)
+      for (let k = 0; k < 200; k++) expect(t[k] / plan[k]).toBeCloseTo(1, 2);
+      const ms = r.outcome.metrics;
+      expect(value(ms, 'retention.tau') / 300).toBeCloseTo(1, 1);
+      expect(value(ms, 'retention.beta')).toBeCloseTo(0.5, 2);
     } finally {
       app.close();
     }

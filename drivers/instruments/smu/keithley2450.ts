@@ -195,6 +195,9 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     }
 
     const readings = await this.readBuffer(expected);
+    // The first reading's timestamp (SEConds + FRACtional elements), so consecutive trains share one clock.
+    const stamp = parseScpiNumbers(await this.scpi.query(`:TRAC:DATA? 1, 1, ${BUFFER}, SEC, FRAC`), ':TRAC:DATA? SEC, FRAC', this.label);
+    if (stamp.length === 2) readings.firstReadClockS = stamp[0] + stamp[1];
     await this.scpi.checkErrors('after the pulse train');
     return readings;
   }
