@@ -7,7 +7,7 @@ import { type BenchmarkCard, CARD_SOURCES, cardKey, sourceLabel } from '../analy
 import { comparisonMarkdown, renderCardHtml, renderCardMarkdown, variationMarkdown } from '../analysis/card-render.ts';
 import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
-import { type ImportOptions, importBytes, importCsv } from './import/import-run.ts';
+import { type ImportOptions, importBytes, importCsv, importWorkbook } from './import/import-run.ts';
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
@@ -288,6 +288,13 @@ export class NeuroProbeApp {
 
   importCsv(path: string, opts: ImportOptions): { runId: number; card: BenchmarkCard; notes: string[] } {
     const { runId, notes } = importCsv(this.db, path, opts);
+    return { runId, card: this.card(runId), notes };
+  }
+
+  /** A CSV, or a Keithley 4200A workbook (.xlsx) for I-V and forming. */
+  async importFile(path: string, opts: ImportOptions): Promise<{ runId: number; card: BenchmarkCard; notes: string[] }> {
+    if (!/\.xlsx$/i.test(path)) return this.importCsv(path, opts);
+    const { runId, notes } = await importWorkbook(this.db, path, opts);
     return { runId, card: this.card(runId), notes };
   }
 

@@ -17,6 +17,7 @@ import { SimBench } from '../drivers/sim/bench.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
+import { protocolOverheads } from './protocols.ts';
 
 function line(name: string, value: string): void {
   process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
@@ -181,6 +182,7 @@ export async function runBenchmarks(): Promise<void> {
     storageThroughput(dir);
     fitsPerSecond();
     enduranceMemory();
+    await protocolOverheads();
     await uiBenchmarks();
   } finally {
     rmSync(dir, { recursive: true, force: true });

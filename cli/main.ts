@@ -261,14 +261,16 @@ export function buildProgram(): Command {
 
   program
     .command('import')
-    .description('store a CSV of existing measurements as a run, analysed like measured data')
-    .argument('<file>', 'CSV or TSV file (comment lines start with #; an optional header row)')
+    .description('store a CSV of existing measurements (or a Keithley 4200A .xlsx workbook of I-V or forming sweeps) as a run, analysed like measured data')
+    .argument('<file>', 'CSV or TSV file (comment lines start with #; an optional header row), or a 4200A Clarius .xlsx export')
     .requiredOption('--as <kind>', `what the data is: ${IMPORT_KINDS.join('|')}`)
     .option('--columns <roles>', 'comma-separated role of each column, e.g. ltp,ltd or cycle,phase,pulse,value or dt_s,dw_percent (skip ignores a column)')
     .option('--read-voltage <V>', 'read voltage of LTP/LTD currents (G = I / V)')
     .addOption(new Option('--quantity <q>', 'what LTP/LTD values are').choices(['conductance', 'current', 'weight']))
     .option('--g-before <S>', 'retention: conductance before programming')
     .option('--dark <A>', 'polarization: dark current when there is no dark column')
+    .option('--compliance <A>', 'iv, forming: the current compliance of the sweeps (a 4200A workbook gives its own)')
+    .addOption(new Option('--set-polarity <sign>', 'iv: polarity of the SET sweeps (default: that of the first sweep)').choices(['positive', 'negative']))
     .option('--condition <key=value>', 'measurement condition stored with every metric, e.g. wavelength_nm=532, power_W=1e-6, temperature_K=300 (repeatable)', collect, [])
     .option('--device <name>', 'device name (default: the file name)')
     .addOption(new Option('--decimal <mark>', 'decimal mark of the numbers (default: detected)').choices(['.', ',']))
@@ -280,7 +282,7 @@ export function buildProgram(): Command {
       'after',
       `\nColumn roles per kind (default: the header names if they are roles, else positional):\n${IMPORT_KINDS.map((k) => `  ${k.padEnd(13)} ${IMPORT_ROLES[k].join(', ')}`).join('\n')}\n\nltp-ltd layouts: wide (ltp,ltd[,ltp,ltd…], one column per ramp, a cycle per pair) or long (cycle,phase,pulse,value; phase 0 = LTP, 1 = LTD).`,
     )
-    .action(async (file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; condition: string[]; device?: string; decimal?: '.' | ','; skip?: string; again?: boolean; db: string; json?: boolean }) => {
+    .action(async (file: string, o: { as: string; columns?: string; readVoltage?: string; quantity?: 'conductance' | 'current' | 'weight'; gBefore?: string; dark?: string; compliance?: string; setPolarity?: 'positive' | 'negative'; condition: string[]; device?: string; decimal?: '.' | ','; skip?: string; again?: boolean; db: string; json?: boolean }) => {
       if (o.skip !== undefined && !/^\d+$/.test(o.skip)) throw new UsageError(`--skip "${o.skip}" is not a whole number of lines`);
       const num = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
@@ -289,8 +291,10 @@ export function buildProgram(): Command {
         return x;
       };
       await withApp(o.db, false, async (app) => {
-        const r = app.importCsv(file, {
+        const r = await app.importFile(file, {
           as: o.as,
+          complianceA: num('--compliance', o.compliance),
+          setPolarity: o.setPolarity,
           columns: o.columns,
           readVoltageV: num('--read-voltage', o.readVoltage),
           quantity: o.quantity,

@@ -11,9 +11,10 @@ import { analysePolarization } from '../analysis/polarization.ts';
 import { analysePpf } from '../analysis/ppf.ts';
 import { analyseRetention } from '../analysis/retention.ts';
 import { analyseStdp } from '../analysis/stdp.ts';
+import { type IvCycle, type Sweep, analyseIv, formingFromSweep, turningIndex } from '../analysis/iv.ts';
 import type { AnalysisResult, ChannelSpec, RunData } from './protocol.ts';
 
-export const IMPORT_KINDS = ['ltp-ltd', 'stdp', 'ppf', 'retention', 'polarization', 'endurance', 'energy', 'iv'] as const;
+export const IMPORT_KINDS = ['ltp-ltd', 'stdp', 'ppf', 'retention', 'polarization', 'endurance', 'energy', 'iv', 'forming'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
 export const IMPORTED_PROTOCOL = { id: 'imported', version: '1.0.0' } as const;
@@ -29,6 +30,10 @@ export interface ImportedParams {
   gBeforeS?: number;
   /** Energy: the terminal the waveform was taken on. */
   terminal?: string;
+  /** I-V and forming: the current compliance of the sweeps, A. */
+  complianceA?: number;
+  /** I-V: the polarity of the SET sweeps (default: that of the first sweep). */
+  setPolarity?: 'positive' | 'negative';
   /** Measurement conditions given at import (wavelength, power, temperature, device area …). */
   conditions?: Record<string, number | string>;
   /** Analysis options (`neuroprobe analyze --set`). */
@@ -74,8 +79,56 @@ export const IMPORT_CHANNELS: Record<ImportKind, ChannelSpec[]> = {
   iv: [
     { name: 'v_V', unit: 'V', description: 'applied voltage' },
     { name: 'i_A', unit: 'A', description: 'current' },
+    { name: 'sweep', unit: '1', description: 'sweep number (one per dual sweep; from the workbook sheet, or found where V returns to 0)' },
+  ],
+  forming: [
+    { name: 'v_V', unit: 'V', description: 'applied voltage' },
+    { name: 'i_A', unit: 'A', description: 'current' },
+    { name: 'sweep', unit: '1', description: 'sweep number' },
   ],
 };
+
+/** Sweeps of an I-V record: by the sweep channel when present, else cut where |V| comes back to its smallest value. */
+export function importedSweeps(data: RunData): Sweep[] {
+  const v = arr(data, 'v_V');
+  const i = arr(data, 'i_A');
+  const s = arr(data, 'sweep');
+  const out: Sweep[] = [];
+  if (s.length === v.length && s.length > 0) {
+    let cur: { voltageV: number[]; currentA: number[] } | null = null;
+    for (let k = 0; k < v.length; k++) {
+      if (k === 0 || s[k] !== s[k - 1]) out.push((cur = { voltageV: [], currentA: [] }));
+      cur!.voltageV.push(v[k]);
+      cur!.currentA.push(i[k]);
+    }
+    return out;
+  }
+  const floor = Math.min(...v.map(Math.abs)) + 1e-12;
+  const span = Math.max(...v.map(Math.abs));
+  let cur = { voltageV: [] as number[], currentA: [] as number[] };
+  let left = false;
+  for (let k = 0; k < v.length; k++) {
+    cur.voltageV.push(v[k]);
+    cur.currentA.push(i[k]);
+    if (Math.abs(v[k]) > 0.5 * span) left = true;
+    if (left && Math.abs(v[k]) <= floor + 0.02 * span) {
+      out.push(cur);
+      cur = { voltageV: [], currentA: [] };
+      left = false;
+    }
+  }
+  if (cur.voltageV.length > 1) out.push(cur);
+  return out;
+}
+
+/** SET and RESET sweeps by polarity, paired in order into cycles. */
+function ivCyclesOf(sweeps: Sweep[], setPolarity: 'positive' | 'negative' | undefined): IvCycle[] {
+  const sign = (s: Sweep) => Math.sign(s.voltageV[turningIndex(s.voltageV)] ?? 0);
+  const setSign = setPolarity === 'positive' ? 1 : setPolarity === 'negative' ? -1 : sweeps.length ? sign(sweeps[0]) : 1;
+  const sets = sweeps.filter((s) => sign(s) === setSign);
+  const resets = sweeps.filter((s) => sign(s) === -setSign);
+  return Array.from({ length: Math.max(sets.length, resets.length) }, (_, k) => ({ ...(sets[k] ? { set: sets[k] } : {}), ...(resets[k] ? { reset: resets[k] } : {}) }));
+}
 
 function arr(data: RunData, name: string): number[] {
   const c = data.channels[name];
@@ -177,9 +230,18 @@ export function analyseImported(data: RunData, p: ImportedParams): AnalysisResul
         : [{ id: 'energy.write', unit: 'J', method: 'waveform integration', conditions, status: 'missing', reason: 'no pulse found in the voltage waveform (no sample above half the peak |V|)' }];
       break;
     }
-    case 'iv':
-      metrics = [{ id: 'iv.sweep', unit: '1', method: 'stored for replay and export', conditions, status: 'missing', reason: 'no standard metric is defined for I-V sweeps yet (metrics.md §1–9)' }];
+    case 'iv': {
+      const sweeps = importedSweeps(data);
+      const complianceA = p.complianceA ?? Infinity;
+      Object.assign(conditions, { sweeps: sweeps.length, ...(p.complianceA !== undefined ? {} : { compliance: 'not given (--compliance): V_set by the steepest rise only' }) });
+      metrics = analyseIv(ivCyclesOf(sweeps, p.setPolarity), { complianceA, readVoltageV: Math.abs(p.readVoltageV ?? 0.1), conditions }).metrics;
       break;
+    }
+    case 'forming': {
+      const [first] = importedSweeps(data);
+      metrics = first ? formingFromSweep(first, p.complianceA ?? Infinity, conditions) : [{ id: 'forming.v_form', unit: 'V', method: 'compliance', conditions, status: 'missing', reason: 'no sweep in the record' }];
+      break;
+    }
   }
   return { metrics, conditions };
 }

@@ -103,9 +103,10 @@ export const polarizationProtocol: ProtocolDefinition<typeof POLARIZATION_PARAMS
     }
   },
 
+  /** The instruments' programmed time (stage moves not included: they depend on the stage). */
   estimateDurationS(p, lineFrequencyHz) {
     const ap = p.nplc / lineFrequencyHz;
-    return angleList(p).length * (DARK_HOLD_S + (p.lightPulses - 1) * p.lightPeriodS + p.lightWidthS + p.settleS + 3 * ap + 0.05);
+    return angleList(p).length * (DARK_HOLD_S + (p.lightPulses - 1) * p.lightPeriodS + p.lightWidthS + p.settleS + 2 * ap);
   },
 
   async run(p, ctx) {

@@ -11,6 +11,7 @@ import { ANALYSIS_VERSION } from '../../analysis/version.ts';
 import { IMPORTED_PROTOCOL, IMPORT_CHANNELS, IMPORT_KINDS, type ImportKind, type ImportedParams, analyseImported } from '../../protocols/imported.ts';
 import { SOFTWARE_VERSION } from '../version.ts';
 import { ImportError, type NumericTable, decodeText, parseNumericCsv } from './csv.ts';
+import { readK4200Workbook } from './k4200-workbook.ts';
 
 export interface ImportOptions {
   as: string;
@@ -28,6 +29,10 @@ export interface ImportOptions {
   skip?: number;
   /** Import even when a file with the same SHA-256 is already stored. */
   again?: boolean;
+  /** I-V and forming: the sweeps' current compliance, A. */
+  complianceA?: number;
+  /** I-V: polarity of the SET sweeps (default: that of the first sweep). */
+  setPolarity?: 'positive' | 'negative';
 }
 
 /** Column roles each kind accepts (`--columns`), for validation and help. */
@@ -39,7 +44,8 @@ export const IMPORT_ROLES: Record<ImportKind, string[]> = {
   polarization: ['angle_deg', 'light_A', 'dark_A', 'skip'],
   endurance: ['cycle', 'g_hrs', 'g_lrs', 'skip'],
   energy: ['t_s', 'v_V', 'i_A', 'skip'],
-  iv: ['v_V', 'i_A', 'skip'],
+  iv: ['v_V', 'i_A', 'sweep', 'skip'],
+  forming: ['v_V', 'i_A', 'sweep', 'skip'],
 };
 
 function defaultRoles(kind: ImportKind, width: number): string[] {
@@ -52,6 +58,9 @@ function defaultRoles(kind: ImportKind, width: number): string[] {
       return width === 3 ? ['cycle', 'g_hrs', 'g_lrs'] : ['g_hrs', 'g_lrs'];
     case 'polarization':
       return width === 2 ? ['angle_deg', 'light_A'] : ['angle_deg', 'light_A', 'dark_A'];
+    case 'iv':
+    case 'forming':
+      return width === 3 ? ['v_V', 'i_A', 'sweep'] : ['v_V', 'i_A'];
     default:
       return IMPORT_CHANNELS[kind].map((c) => c.name);
   }
@@ -178,16 +187,33 @@ export function importBytes(db: Db, bytes: Buffer, fileName: string, opts: Impor
     case 'endurance':
       channels = { g_hrs: col('g_hrs'), g_lrs: col('g_lrs') };
       break;
+    case 'iv':
+    case 'forming':
+      channels = { v_V: col('v_V'), i_A: col('i_A'), ...(roles.includes('sweep') ? { sweep: col('sweep') } : {}) };
+      break;
     default:
       channels = Object.fromEntries(IMPORT_CHANNELS[kind].map((c) => [c.name, col(c.name)]));
   }
   for (const [name, values] of Object.entries(channels)) if (!values) throw new ImportError(`${source}: no column for ${name}`);
+  return storeImported(db, kind, channels, { source, sha256, columns: roles.join(','), notes: table.notes }, opts);
+}
 
+/** Analyses an imported record, then stores it as one run (nothing is stored when the analysis fails). */
+function storeImported(
+  db: Db,
+  kind: ImportKind,
+  channels: Record<string, number[]>,
+  file: { source: string; sha256: string; columns: string; notes: string[] },
+  opts: ImportOptions,
+): { runId: number; params: ImportedParams; notes: string[] } {
+  const { source, sha256 } = file;
   const params: ImportedParams = {
     as: kind,
     sourceFile: source,
     sha256,
-    columns: roles.join(','),
+    columns: file.columns,
+    ...(opts.complianceA !== undefined ? { complianceA: opts.complianceA } : {}),
+    ...(opts.setPolarity ? { setPolarity: opts.setPolarity } : {}),
     ...(kind === 'ltp-ltd' ? { quantity: opts.quantity ?? (opts.readVoltageV !== undefined ? 'current' : 'weight') } : {}),
     ...(opts.readVoltageV !== undefined ? { readVoltageV: opts.readVoltageV } : {}),
     ...(opts.gBeforeS !== undefined ? { gBeforeS: opts.gBeforeS } : {}),
@@ -214,5 +240,33 @@ export function importBytes(db: Db, bytes: Buffer, fileName: string, opts: Impor
     db.prepare('DELETE FROM runs WHERE id = ?').run(rec.runId);
     throw e;
   }
-  return { runId: rec.runId, params, notes: table.notes };
+  return { runId: rec.runId, params, notes: file.notes };
+}
+
+/** Imports a Keithley 4200A (Clarius) workbook: one sweep per RunNNN sheet, the compliance from its Settings sheet. */
+export async function importWorkbook(db: Db, path: string, opts: ImportOptions): Promise<{ runId: number; params: ImportedParams; notes: string[] }> {
+  if (opts.as !== 'iv' && opts.as !== 'forming') throw new ImportError(`${basename(path)}: a 4200A workbook imports as iv or forming, not ${opts.as}`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ImportError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const source = basename(path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const earlier = db.prepare(`SELECT id FROM runs WHERE protocol_id = ? AND json_extract(params_json, '$.sha256') = ? ORDER BY id LIMIT 1`).get(IMPORTED_PROTOCOL.id, sha256) as { id: number } | undefined;
+  if (earlier && !opts.again) throw new ImportError(`${source} is already stored as run ${earlier.id} (same SHA-256); add --again to import it once more`);
+  const wb = await readK4200Workbook(path);
+  const channels: Record<string, number[]> = { v_V: [], i_A: [], sweep: [] };
+  wb.runs.forEach((r, k) => {
+    for (let i = 0; i < r.voltageV.length; i++) {
+      channels.v_V.push(r.voltageV[i]);
+      channels.i_A.push(r.currentA[i]);
+      channels.sweep.push(k + 1);
+    }
+  });
+  const notes = [`${wb.runs.length} sweep(s) from sheets ${wb.runs.map((r) => r.name).join(', ')}`];
+  const complianceA = opts.complianceA ?? wb.complianceA;
+  if (opts.complianceA === undefined && wb.complianceA !== undefined) notes.push(`compliance ${wb.complianceA} A from the Settings sheet`);
+  return storeImported(db, opts.as, channels, { source, sha256, columns: 'workbook: AV → v_V, AI → i_A, sheet → sweep', notes }, { ...opts, ...(complianceA !== undefined ? { complianceA } : {}) });
 }

@@ -164,7 +164,9 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
 
     await this.scpi.write(':INIT');
     const apertureS = p.nplc / this.capabilities.lineFrequencyHz;
-    const deadline = Date.now() + programDurationS(p, apertureS) * 1000 * 1.5 + 10_000;
+    const expectedMs = programDurationS(p, apertureS) * 1000;
+    const startMs = Date.now();
+    const deadline = startMs + expectedMs * 1.5 + 10_000;
     let have = 0;
     // Done when the trigger model is idle, not when the buffer is full: the blocks after
     // the last measurement (rest delay, output off) are still playing until then.
@@ -191,7 +193,9 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
         await this.scpi.write(':ABOR');
         throw new DriverError(`${this.label}: pulse train did not finish in time (${have} of ${expected} readings)`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      // Until the train should be done, look in every 50 ms (progress, abort); then every 2 ms, so the next train starts soon after this one ends.
+      const untilEnd = startMs + expectedMs - Date.now();
+      await new Promise((r) => setTimeout(r, untilEnd > 2 ? Math.min(50, untilEnd) : 2));
     }
 
     const readings = await this.readBuffer(expected);
