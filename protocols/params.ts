@@ -6,11 +6,13 @@ import { z } from 'zod';
 export type ParamSpec =
   | { kind: 'number'; unit: string; default: number; min: number; max: number; help: string; nonZero?: boolean }
   | { kind: 'integer'; unit: string; default: number; min: number; max: number; help: string }
-  | { kind: 'enum'; unit: ''; default: string; choices: readonly string[]; help: string };
+  | { kind: 'enum'; unit: ''; default: string; choices: readonly string[]; help: string }
+  /** A file on the machine that runs the protocol ('' = none); the protocol reads and checks it before any instrument command. */
+  | { kind: 'path'; unit: ''; default: ''; help: string };
 
 export type ParamSpecs = Record<string, ParamSpec>;
 
-type ValueOf<S extends ParamSpec> = S extends { kind: 'enum' } ? string : number;
+type ValueOf<S extends ParamSpec> = S extends { kind: 'enum' } | { kind: 'path' } ? string : number;
 export type ParamValues<T extends ParamSpecs> = { [K in keyof T]: ValueOf<T[K]> };
 
 export class ParamError extends Error {
@@ -21,6 +23,7 @@ export class ParamError extends Error {
 }
 
 function fieldSchema(name: string, s: ParamSpec): z.ZodType {
+  if (s.kind === 'path') return z.string({ error: () => `${name} must be a file path` }).max(4096, { error: `${name}: a path of at most 4096 characters` }).default('');
   if (s.kind === 'enum') {
     return z.enum(s.choices as [string, ...string[]], { error: () => `${name} must be one of ${s.choices.join(', ')}` }).default(s.default);
   }
@@ -50,7 +53,7 @@ export function parseAssignments(specs: ParamSpecs, assignments: string[], proto
     const raw = a.slice(eq + 1).trim();
     const spec = specs[key];
     if (!spec) throw new ParamError(`unknown parameter "${key}" for ${protocolId}; known: ${Object.keys(specs).join(', ')}`);
-    if (spec.kind === 'enum') out[key] = raw;
+    if (spec.kind === 'enum' || spec.kind === 'path') out[key] = raw;
     else {
       const v = Number(raw);
       if (raw === '' || !Number.isFinite(v)) throw new ParamError(`${key}: "${raw}" is not a number (${spec.unit || 'no unit'})`);
@@ -68,7 +71,7 @@ export function validateParams<T extends ParamSpecs>(specs: T, raw: unknown, pro
 
 export function describeParams(specs: ParamSpecs): string {
   const rows = Object.entries(specs).map(([k, s]) => {
-    const range = s.kind === 'enum' ? s.choices.join('|') : `${s.min}..${s.max}${s.unit ? ' ' + s.unit : ''}`;
+    const range = s.kind === 'enum' ? s.choices.join('|') : s.kind === 'path' ? 'file path' : `${s.min}..${s.max}${s.unit ? ' ' + s.unit : ''}`;
     return `  ${k.padEnd(24)} ${String(s.default).padEnd(8)} ${range.padEnd(22)} ${s.help}`;
   });
   return [`  ${'parameter'.padEnd(24)} ${'default'.padEnd(8)} ${'range'.padEnd(22)} meaning`, ...rows].join('\n');

@@ -6,6 +6,9 @@
 // the switching thresholds, so plasticity comes only from overlap. The source-meter
 // plays the difference waveform, sampled on a time grid and quantised in amplitude, as
 // one instrument-timed train with a read before and after: ΔW = (G_after − G_before)/G_before.
+// With player=generator the pulse generator plays the difference instead, as an arbitrary
+// waveform (no amplitude steps, a fine time grid), fired by the SMU's digital line between
+// the SMU's two reads.
 // Δt values alternate in sign (+d1, −d1, +d2, …) so slow drift does not bias one side.
 
 import { analyseStdp } from '../analysis/stdp.ts';
@@ -13,10 +16,16 @@ import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
+import { loadSpikeFile, spikeAt } from './spike-file.ts';
+import { basename } from 'node:path';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const STDP_PARAMS = {
+  player: { kind: 'enum', unit: '', default: 'smu', choices: ['smu', 'generator'], help: 'who plays the spike difference: the source-meter (staircase on gridS/levelStepV) or the pulse generator (arbitrary waveform at arbSampleRateSa)' },
+  arbSampleRateSa: { kind: 'number', unit: 'Sa/s', default: 100e3, min: 1, max: 250e6, help: 'player=generator: points per second of the arbitrary waveform' },
+  preSpikeFile: { kind: 'path', unit: '', default: '', help: 'pre-synaptic spike from a two-column file (time s, voltage V; empty: the built-in pulse + tail)' },
+  postSpikeFile: { kind: 'path', unit: '', default: '', help: 'post-synaptic spike from a two-column file (empty: the built-in pulse + tail)' },
   spikeAmplitudeV: { kind: 'number', unit: 'V', default: 0.7, min: 0.001, max: 100, help: 'height of the positive part of each spike' },
   spikeWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-6, max: 1, help: 'width of the positive part' },
   tailAmplitudeV: { kind: 'number', unit: 'V', default: 0.7, min: 0, max: 100, help: 'depth of the negative tail at its start' },
@@ -46,6 +55,22 @@ export function spike(p: StdpParams, tau: number): number {
   return t < p.tailLengthS ? -p.tailAmplitudeV * Math.exp(-t / p.tailTauS) : 0;
 }
 
+/** A spike as a function of the time since it started, and how long it lasts. */
+interface Shape {
+  at(tau: number): number;
+  lengthS: number;
+}
+
+/** The pre- or post-synaptic spike: from its file, else the built-in pulse + tail. */
+export function spikeShape(p: StdpParams, which: 'pre' | 'post'): Shape {
+  const file = which === 'pre' ? p.preSpikeFile : p.postSpikeFile;
+  if (file) {
+    const s = loadSpikeFile(file, `${which}SpikeFile`);
+    return { at: (tau) => spikeAt(s, tau), lengthS: s.tS[s.tS.length - 1] };
+  }
+  return { at: (tau) => spike(p, tau), lengthS: p.spikeWidthS + p.tailLengthS };
+}
+
 /** Δt list: +d1, −d1, +d2, −d2, … (s), multiples of the grid. */
 export function dtList(p: StdpParams): number[] {
   const out: number[] = [];
@@ -58,14 +83,15 @@ export function dtList(p: StdpParams): number[] {
 
 /** The difference waveform for one Δt as merged segments on the grid. */
 export function pairSegments(p: StdpParams, dtS: number): Segment[] {
+  const [pre, post] = [spikeShape(p, 'pre'), spikeShape(p, 'post')];
   const tPre = dtS >= 0 ? 0 : -dtS;
   const tPost = tPre + dtS;
-  const end = Math.max(tPre, tPost) + p.spikeWidthS + p.tailLengthS;
+  const end = Math.max(tPre + pre.lengthS, tPost + post.lengthS);
   const n = Math.ceil(end / p.gridS - 1e-9);
   const segs: Segment[] = [];
   for (let k = 0; k < n; k++) {
     const t = (k + 0.5) * p.gridS;
-    const v = Math.round((spike(p, t - tPost) - spike(p, t - tPre)) / p.levelStepV) * p.levelStepV;
+    const v = Math.round((post.at(t - tPost) - pre.at(t - tPre)) / p.levelStepV) * p.levelStepV;
     const level = Math.abs(v) < 1e-12 ? 0 : Number(v.toFixed(9));
     const last = segs[segs.length - 1];
     if (last && last.levelV === level) last.durationS += p.gridS;
@@ -89,18 +115,63 @@ function presetProgram(p: StdpParams): TrainProgram {
   };
 }
 
+/** The difference waveform for one Δt sampled for the generator (0 V at both ends), V. */
+export function pairSamples(p: StdpParams, dtS: number): number[] {
+  const [pre, post] = [spikeShape(p, 'pre'), spikeShape(p, 'post')];
+  const tPre = dtS >= 0 ? 0 : -dtS;
+  const tPost = tPre + dtS;
+  const end = Math.max(tPre + pre.lengthS, tPost + post.lengthS);
+  const dt = 1 / p.arbSampleRateSa;
+  const n = Math.ceil(end / dt - 1e-9);
+  return [0, ...Array.from({ length: n }, (_, k) => post.at((k + 0.5) * dt - tPost) - pre.at((k + 0.5) * dt - tPre)), 0];
+}
+
 function pairProgram(p: StdpParams, dtS: number): TrainProgram {
   const read: Segment = { levelV: p.readVoltageV, durationS: p.readDelayS, measure: true };
+  if (p.player === 'generator') {
+    // The SMU reads, holds 0 V while its digital line fires the generator's waveform, then reads again.
+    const playS = pairSamples(p, dtS).length / p.arbSampleRateSa;
+    return { prologue: [read, { levelV: 0, durationS: playS + 1e-3, triggerOut: true }, read], unit: [], repeat: 1, limitA: p.complianceA, nplc: p.nplc };
+  }
   return { prologue: [read, ...pairSegments(p, dtS), read], unit: [], repeat: 1, limitA: p.complianceA, nplc: p.nplc };
 }
 
 /** Largest |V| the device sees across all pairs (for the safety check). */
 function peakVoltage(p: StdpParams): number {
-  return Math.max(...dtList(p).flatMap((dt) => pairSegments(p, dt).map((s) => Math.abs(s.levelV))), p.spikeAmplitudeV + p.tailAmplitudeV);
+  const played = dtList(p).flatMap((dt) => (p.player === 'generator' ? pairSamples(p, dt) : pairSegments(p, dt).map((s) => s.levelV)));
+  return Math.max(...played.map(Math.abs));
+}
+
+/** The spikes as played, sampled (stored with the run so a file that changes later does not change the record). */
+function spikeRecord(p: StdpParams): { which: number[]; t: number[]; v: number[] } {
+  const out = { which: [] as number[], t: [] as number[], v: [] as number[] };
+  (['pre', 'post'] as const).forEach((w, i) => {
+    const s = spikeShape(p, w);
+    for (let k = 0; k <= 200; k++) {
+      const t = (k / 200) * s.lengthS;
+      out.which.push(i);
+      out.t.push(t);
+      out.v.push(s.at(t));
+    }
+  });
+  return out;
 }
 
 function check(p: StdpParams, bench: BenchInstruments): void {
-  const ap = readApertureS(p.nplc, bench);
+  if (p.player === 'generator') {
+    const g = bench.generator;
+    if (!g?.validateArbitrary) throw new ParamError(`player = generator needs a pulse generator that plays arbitrary waveforms${g ? ` (${g.model} does not)` : ''}`);
+    if (1 / p.arbSampleRateSa > p.spikeWidthS / 4) throw new ParamError(`arbSampleRateSa = ${p.arbSampleRateSa} Sa/s gives fewer than 4 points per spike (spikeWidthS = ${p.spikeWidthS} s)`);
+    for (const dt of dtList(p)) {
+      try {
+        g.validateArbitrary({ channel: bench.generatorChannel ?? 1, samplesV: pairSamples(p, dt), sampleRateSa: p.arbSampleRateSa, trigger: 'external' });
+        bench.smu.validateTrain(pairProgram(p, dt));
+      } catch (e) {
+        throw new ParamError(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms: ${(e as Error).message}`);
+      }
+    }
+    return;
+  }
   if (p.gridS > p.spikeWidthS + 1e-12) throw new ParamError(`gridS = ${p.gridS} s is coarser than the spike (spikeWidthS = ${p.spikeWidthS} s)`);
   if (p.dtMaxS < p.gridS) throw new ParamError(`dtMaxS = ${p.dtMaxS} s is shorter than one grid step (${p.gridS} s)`);
   if (p.presetPulses > 0) {
@@ -117,7 +188,6 @@ function check(p: StdpParams, bench: BenchInstruments): void {
       throw new ParamError(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms: ${(e as Error).message} (coarser gridS or levelStepV, or a shorter tail, make the waveform fit)`);
     }
   }
-  void ap;
 }
 
 export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
@@ -133,6 +203,9 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     { name: 'pair', unit: '1', description: 'pair number, from 1 (0 = the read after the preset train)' },
     { name: 'dt_s', unit: 's', description: 'Δt = t_post − t_pre of this pair' },
     { name: 'role', unit: '1', description: '0 = read before the pair, 1 = read after' },
+    { name: 'spike_which', unit: '1', description: 'stored spike shape: 0 = pre-synaptic, 1 = post-synaptic' },
+    { name: 'spike_t_s', unit: 's', description: 'time since the spike started' },
+    { name: 'spike_V', unit: 'V', description: 'spike voltage (201 samples of each shape as played)' },
   ],
 
   safetyViolations(p, limits) {
@@ -147,7 +220,7 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     });
   },
 
-  roles: () => [],
+  roles: (p) => (p.player === 'generator' ? ['pulse-generator'] : []),
 
   checkFeasible(p, bench) {
     check(p, bench);
@@ -162,6 +235,10 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     const dts = dtList(p).flatMap((dt) => Array.from({ length: p.pairsPerDt }, () => dt));
     const ap = readApertureS(p.nplc, ctx.bench);
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
+    if (!ctx.resumeFrom) {
+      const rec = spikeRecord(p);
+      ctx.data({ channels: { spike_which: rec.which, spike_t_s: rec.t, spike_V: rec.v } });
+    }
     if (!ctx.resumeFrom && p.presetPulses > 0) {
       const preset = presetProgram(p);
       const r = await playTrain(ctx, preset);
@@ -174,6 +251,11 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     for (let k = ctx.resumeFrom?.nextPair ?? 1; k <= dts.length; k++) {
       const dt = dts[k - 1];
       const prog = pairProgram(p, dt);
+      if (p.player === 'generator') {
+        const g = ctx.bench.generator;
+        if (!g?.armArbitrary) throw new ParamError('player = generator needs a pulse generator that plays arbitrary waveforms');
+        await g.armArbitrary({ channel: ctx.bench.generatorChannel ?? 1, samplesV: pairSamples(p, dt), sampleRateSa: p.arbSampleRateSa, trigger: 'external' });
+      }
       const r = await playTrain(ctx, prog);
       const first = offsetS + p.readDelayS + ap;
       ctx.data({
@@ -213,7 +295,9 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
       tail_amplitude_V: p.tailAmplitudeV,
       tail_tau_s: p.tailTauS,
       tail_length_s: p.tailLengthS,
-      waveform: `pre − post difference on a ${p.gridS} s grid, ${p.levelStepV} V steps, played by the source-meter`,
+      pre_spike: p.preSpikeFile ? `file ${basename(p.preSpikeFile)}` : 'built-in pulse + tail',
+      post_spike: p.postSpikeFile ? `file ${basename(p.postSpikeFile)}` : 'built-in pulse + tail',
+      waveform: p.player === 'generator' ? `pre − post difference as an arbitrary waveform at ${p.arbSampleRateSa} Sa/s, played by the pulse generator` : `pre − post difference on a ${p.gridS} s grid, ${p.levelStepV} V steps, played by the source-meter`,
       read_voltage_V: p.readVoltageV,
       preset: p.presetPulses > 0 ? `${p.presetPulses} pulses of ${p.presetAmplitudeV} V, ${p.presetWidthS} s before the first pair` : 'none',
       pairs: rows.length,

@@ -120,7 +120,7 @@ export function parseCommand(name: string, params: unknown): { name: CommandName
 
 export interface ParamSpecView {
   name: string;
-  kind: 'number' | 'integer' | 'enum';
+  kind: 'number' | 'integer' | 'enum' | 'path';
   unit: string;
   default: number | string;
   min?: number;

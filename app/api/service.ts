@@ -227,7 +227,7 @@ export class ApiService {
         unit: s.unit,
         default: s.default,
         help: s.help,
-        ...(s.kind === 'enum' ? { choices: [...s.choices] } : { min: s.min, max: s.max }),
+        ...(s.kind === 'enum' ? { choices: [...s.choices] } : s.kind === 'path' ? {} : { min: s.min, max: s.max }),
       })),
     }));
   }

@@ -58,6 +58,16 @@ export interface PulseSetup {
   trigger: 'external' | 'bus';
 }
 
+/** An arbitrary waveform played once per trigger, sample and hold. */
+export interface ArbitrarySetup {
+  channel: number;
+  /** Waveform points, V (the first and last are the level between triggers). */
+  samplesV: number[];
+  /** Points per second. */
+  sampleRateSa: number;
+  trigger: 'external' | 'bus';
+}
+
 export interface PulseGenerator {
   readonly role: 'pulse-generator';
   readonly model: string;
@@ -70,6 +80,9 @@ export interface PulseGenerator {
   armPulses(s: PulseSetup): Promise<void>;
   /** Bus trigger (`*TRG`). */
   trigger(): Promise<void>;
+  /** Arbitrary waveforms, where the model plays them (absent: it cannot). Throws a DriverError naming what does not fit. */
+  validateArbitrary?(s: ArbitrarySetup): void;
+  armArbitrary?(s: ArbitrarySetup): Promise<void>;
   safeOff(): Promise<void>;
   /** The outputs' states, by query only (station checks). */
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;

@@ -5,7 +5,8 @@
 // Unconfirmed: the exact *IDN? text (no literal reply was found in any source) and the
 // behaviour on a width ≥ period (modelled as error -221, value unchanged).
 
-import { Errors, type Suffixes } from '../scpi/command-tree.ts';
+import { Errors, ScpiError, type Suffixes } from '../scpi/command-tree.ts';
+import { decodeBlock } from '../scpi/block.ts';
 import { parseBoolArg, parseEnumArg, parseIntArg, parseNumberArg } from '../scpi/arguments.ts';
 import type { GeneratedPulse } from './environment.ts';
 import { ScpiInstrument } from './scpi-instrument.ts';
@@ -29,7 +30,16 @@ interface Channel {
   burstCycles: number;
   triggerSource: 'IMMediate' | 'EXTernal' | 'BUS' | 'TIMer';
   triggerDelayS: number;
+  /** Arbitrary waveforms in volatile memory, values −1…+1. */
+  arbs: Map<string, Float32Array>;
+  arbName: string | null;
+  arbRateSa: number;
 }
+
+/** `[SOURce<n>:]DATA:ARBitrary <name>, #<block>` (a binary float32 upload). */
+const ARB_UPLOAD = /^:?(?:SOUR(?:CE)?([12])?:)?DATA:ARB(?:ITRARY)?\s+([A-Za-z][A-Za-z0-9_]{0,11})\s*,\s*(?=#)/i;
+/** Largest arbitrary waveform this simulator accepts (unconfirmed for the real 33500B, whose standard memory is larger). */
+const ARB_MAX_POINTS = 65_536;
 
 function defaults(): Channel {
   return {
@@ -48,6 +58,9 @@ function defaults(): Channel {
     burstCycles: 1,
     triggerSource: 'IMMediate',
     triggerDelayS: 0,
+    arbs: new Map(),
+    arbName: null,
+    arbRateSa: 40_000,
   };
 }
 
@@ -70,6 +83,38 @@ export class SimKeysight33500B extends ScpiInstrument {
 
   attach(host: GeneratorHost): void {
     this.host = host;
+  }
+
+  /** An uploaded arbitrary waveform (tests). */
+  arbitrary(channel: 1 | 2, name: string): Float32Array | undefined {
+    return this.channels[channel - 1].arbs.get(name.toUpperCase());
+  }
+
+  /** Float32 uploads: NORMal = big-endian (the instrument's default), SWAPped = little-endian. */
+  private swapped = false;
+
+  override handleMessage(message: string): string | null {
+    const m = ARB_UPLOAD.exec(message);
+    if (!m) return super.handleMessage(message);
+    this.received.push(`${m[0]}#<${message.length - m[0].length} bytes>`);
+    const c = this.channels[Number(m[1] ?? 1) - 1];
+    try {
+      const bytes = decodeBlock(message.slice(m[0].length), 'DATA:ARB');
+      if (bytes.length % 4 !== 0) throw Errors.illegalValue(`binary block of ${bytes.length} bytes is not whole float32 values`);
+      const n = bytes.length / 4;
+      if (n < 8 || n > ARB_MAX_POINTS) throw Errors.illegalValue(`${n} points (8..${ARB_MAX_POINTS})`);
+      const values = new Float32Array(n);
+      for (let k = 0; k < n; k++) {
+        const v = this.swapped ? bytes.readFloatLE(4 * k) : bytes.readFloatBE(4 * k);
+        if (!(v >= -1 && v <= 1)) throw new ScpiError(-222, `Data out of range; point ${k + 1} is ${v} (−1…+1)`);
+        values[k] = v;
+      }
+      c.arbs.set(m[2].toUpperCase(), values);
+    } catch (e) {
+      if (e instanceof ScpiError) this.pushError(e);
+      else this.pushError(new ScpiError(-161, `Invalid block data; ${(e as Error).message}`));
+    }
+    return null;
   }
 
   protected idn(): string {
@@ -211,6 +256,24 @@ export class SimKeysight33500B extends ScpiInstrument {
       set: (a, s) => void (src(s).burstCycles = parseIntArg(a[0], { min: 1, max: 1e8, def: 1, what: 'burst count' })),
       query: (_a, s) => String(src(s).burstCycles),
     });
+    this.on(':FORMat:BORDer', {
+      set: (a) => void (this.swapped = parseEnumArg(a[0], ['NORMal', 'SWAPped'] as const, 'byte order') === 'SWAPped'),
+      query: () => (this.swapped ? 'SWAP' : 'NORM'),
+    });
+    this.on('[:SOURce#]:DATA:VOLatile:CLEar', { set: (_a, s) => void src(s).arbs.clear() });
+    this.on('[:SOURce#]:FUNCtion:ARBitrary', {
+      set: (a, s) => {
+        const name = (a[0] ?? '').replace(/^"|"$/g, '').toUpperCase();
+        if (!src(s).arbs.has(name)) throw Errors.illegalValue(`arbitrary waveform "${name}" is not in volatile memory`);
+        src(s).arbName = name;
+      },
+      query: (_a, s) => `"${src(s).arbName ?? ''}"`,
+    });
+    this.on('[:SOURce#]:FUNCtion:ARBitrary:SRATe', {
+      set: (a, s) => void (src(s).arbRateSa = parseNumberArg(a[0], { min: 1e-6, max: 250e6, what: 'sample rate' })),
+      query: (_a, s) => String(src(s).arbRateSa),
+    });
+    this.on('[:SOURce#]:FUNCtion:ARBitrary:FILTer', { set: (a) => void parseEnumArg(a[0], ['NORMal', 'STEP', 'OFF'] as const, 'filter'), query: () => 'OFF' });
     const trig = (sfx: Suffixes) => this.ch(sfx, 'TRIGGER');
     this.on(':TRIGger#:SOURce', {
       set: (a, s) => void (trig(s).triggerSource = parseEnumArg(a[0], ['IMMediate', 'EXTernal', 'BUS', 'TIMer'] as const, 'trigger source')),
@@ -240,8 +303,27 @@ export class SimKeysight33500B extends ScpiInstrument {
   private fire(n: number, source: Channel['triggerSource']): void {
     const c = this.channels[n - 1];
     if (source !== 'IMMediate' && c.triggerSource !== source) return;
-    if (!c.output || !c.burst || c.burstMode !== 'TRIGgered' || c.func !== 'PULSe') return;
+    if (!c.output || !c.burst || c.burstMode !== 'TRIGgered') return;
     const t0 = (this.host?.nowS() ?? 0) + c.triggerDelayS;
+    if (c.func === 'ARB') {
+      const arb = c.arbName ? c.arbs.get(c.arbName) : undefined;
+      if (!arb) return;
+      // Sample-and-hold steps (filter OFF); −1…+1 spans the low…high levels; equal neighbours merged.
+      const dt = 1 / c.arbRateSa;
+      const level = (v: number) => c.lowV + ((v + 1) / 2) * (c.highV - c.lowV);
+      for (let r = 0; r < c.burstCycles; r++) {
+        const base = t0 + r * arb.length * dt;
+        let k = 0;
+        while (k < arb.length) {
+          let j = k + 1;
+          while (j < arb.length && arb[j] === arb[k]) j++;
+          this.scheduled.push({ channel: n, startS: base + k * dt, endS: base + j * dt, levelV: level(arb[k]) });
+          k = j;
+        }
+      }
+      return;
+    }
+    if (c.func !== 'PULSe') return;
     const level = c.inverted ? c.lowV : c.highV;
     for (let k = 0; k < c.burstCycles; k++) {
       const start = t0 + k * c.periodS;

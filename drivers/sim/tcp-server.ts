@@ -18,12 +18,27 @@ export interface Framing {
   replyTerminator: string;
 }
 
+/** Where the line starting at `from` ends (its LF), skipping the payload of any definite-length block (#<n><len><bytes>); -1 while incomplete. */
+function lineEnd(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\n') return i;
+    if (c === '#' && /[1-9]/.test(s[i + 1] ?? '')) {
+      const n = Number(s[i + 1]);
+      const digits = s.slice(i + 2, i + 2 + n);
+      if (digits.length < n) return -1;
+      if (/^\d+$/.test(digits)) i += 1 + n + Number(digits);
+    }
+  }
+  return -1;
+}
+
 const SCPI_LINES: Framing = {
   split(pending) {
     const commands: string[] = [];
     let rest = pending;
     let i: number;
-    while ((i = rest.indexOf('\n')) >= 0) {
+    while ((i = lineEnd(rest, 0)) >= 0) {
       commands.push(rest.slice(0, i).replace(/\r$/, ''));
       rest = rest.slice(i + 1);
     }

@@ -123,3 +123,27 @@ describe('long trains', () => {
     expect(r.currentA[5000]).toBeGreaterThan(r.currentA[0]);
   });
 });
+
+describe('binary blocks over TCP', () => {
+  it('an arbitrary waveform upload whose bytes include LF and ";" reaches the simulated 33522B intact', async () => {
+    const { Keysight33500B } = await import('../../drivers/instruments/pulsegen/keysight33500b.ts');
+    const bench = new SimBench({ seed: 1 });
+    const server = await serveInstrument(bench.generator, 0);
+    try {
+      const gen = new Keysight33500B(await openTransport(`TCPIP0::127.0.0.1::${server.port}::SOCKET`));
+      await gen.identify();
+      // A value whose float32 encoding is 3F 0A 3B 0A: an LF and a ';' inside the block.
+      const tricky = Buffer.from([0x3f, 0x0a, 0x3b, 0x0a]).readFloatBE(0);
+      const samplesV = [0, 0.25, -0.5, 1, -1, tricky, -tricky, 0.5, 0.125, -0.75, 0];
+      await gen.armArbitrary({ channel: 1, samplesV, sampleRateSa: 1e5, trigger: 'bus' });
+      expect(bench.generator.pendingErrors).toEqual([]);
+      const stored = Array.from(bench.generator.arbitrary(1, 'NPARB')!);
+      // Stored as −1…+1 of the peak-to-peak span (2 V around 0 V).
+      expect(stored.length).toBe(samplesV.length);
+      stored.forEach((v, k) => expect(v).toBeCloseTo(samplesV[k], 6));
+      await gen.close();
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -4,7 +4,10 @@ import { NeuroProbeApp } from '../../app/service.ts';
 import { simulatedDeviceReference } from '../../app/sim-reference.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { validateParams } from '../../protocols/params.ts';
-import { STDP_PARAMS, dtList, pairSegments } from '../../protocols/stdp.ts';
+import { STDP_PARAMS, dtList, pairSegments, spike } from '../../protocols/stdp.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useTempDir } from '../helpers/temp.ts';
 import { simBenchConfig, simulatedStation } from '../../protocols/station.ts';
 import { readChannel } from '../../db/reader.ts';
 
@@ -69,6 +72,87 @@ describe('STDP protocol on the simulated bench', () => {
         expect(Math.abs(dts[k])).toBeGreaterThanOrEqual(0.02);
         expect(Math.abs(i[k + 1] / i[k] - 1)).toBeLessThan(0.005);
       }
+    } finally {
+      app.close();
+    }
+  });
+});
+
+describe('STDP with the pulse generator playing the spike difference (33500B arbitrary waveform)', () => {
+  it('uploads each pair’s waveform as a float32 block and recovers the noise-free window', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const station = simulatedStation({ protocol: 'stdp' });
+      const sim = new SimBench(simBenchConfig(station));
+      const params = { player: 'generator', dtPerSide: 6, dtMaxS: 6e-3 };
+      const r = await app.runProtocol({ protocolId: 'stdp', params, station, device: 'SG1', sim });
+      expect(r.outcome.status).toBe('completed');
+      const uploads = sim.generator.received.filter((m) => m.startsWith(':SOUR1:DATA:ARB NPARB, #<'));
+      expect(uploads.length).toBe(12);
+      // A 1 ms spike pair at Δt = 1 ms with a 12 ms tail, 100 kSa/s: 1 + 1400 + 1 points × 4 bytes.
+      expect(uploads[0]).toBe(`:SOUR1:DATA:ARB NPARB, #<${String(4 * 1402).length + 2 + 4 * 1402} bytes>`);
+      expect(sim.generator.pendingErrors).toEqual([]);
+      const ref = (await simulatedDeviceReference(station, 'SG1', 'stdp', params)).noiseFreeMetrics;
+      expect(value(r.outcome.metrics, 'stdp.a_plus')).toBeGreaterThan(0);
+      for (const [id, tol] of [['stdp.a_minus', 0.25], ['stdp.tau_minus', 0.35]] as const) {
+        expect(Math.abs(value(r.outcome.metrics, id) / value(ref, id) - 1)).toBeLessThan(tol);
+      }
+    } finally {
+      app.close();
+    }
+  });
+
+  it('a generator without arbitrary waveforms is refused before any command', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const station = simulatedStation({ protocol: 'stdp' });
+      const noGen = { ...station, instruments: station.instruments.filter((i) => i.id !== 'awg'), wiring: { ...station.wiring, pulseGenerator: undefined, lightSource: undefined } };
+      const sim = new SimBench(simBenchConfig(noGen));
+      await expect(app.runProtocol({ protocolId: 'stdp', params: { player: 'generator' }, station: noGen, device: 'SG2', sim })).rejects.toThrow(/stdp needs a pulse generator on the device/);
+      expect(sim.smu.received).toEqual([]);
+    } finally {
+      app.close();
+    }
+  });
+});
+
+describe('STDP spike shapes from two-column files (as ArC takes them)', () => {
+  const tempDir = useTempDir();
+
+  it('a file with the built-in shape gives the built-in window; the shapes are stored with the run', async () => {
+    const dir = tempDir();
+    const p = validateParams(STDP_PARAMS, {}, 'stdp');
+    // The built-in spike written out as ArC-style rows: a header, then time (s), voltage (V).
+    const rows = ['# pre/post spike', 'time_s,voltage_V'];
+    for (let t = 0; t <= 13e-3 + 1e-12; t += 1e-5) rows.push(`${t.toExponential(6)},${spike(p, t).toFixed(6)}`);
+    writeFileSync(join(dir, 'spike.csv'), rows.join('\n') + '\n');
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const station = simulatedStation({ protocol: 'stdp' });
+      const file = join(dir, 'spike.csv');
+      const a = await app.runProtocol({ protocolId: 'stdp', params: { preSpikeFile: file, postSpikeFile: file }, station, device: 'SF1', sim: new SimBench(simBenchConfig(station)) });
+      const b = await app.runProtocol({ protocolId: 'stdp', params: {}, station, device: 'SF2', sim: new SimBench(simBenchConfig(station)) });
+      expect(a.outcome.status).toBe('completed');
+      expect(value(a.outcome.metrics, 'stdp.a_minus')).toBeCloseTo(value(b.outcome.metrics, 'stdp.a_minus'), 6);
+      expect(a.outcome.metrics[0].conditions).toMatchObject({ pre_spike: 'file spike.csv', post_spike: 'file spike.csv' });
+      const v = readChannel(app.db, a.runId!, 'spike_V');
+      expect(v.length).toBe(2 * 201);
+      expect(Math.max(...v)).toBeCloseTo(0.7, 6);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('an unreadable spike file is refused before any instrument command, naming the row', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bad.csv'), 'time_s,voltage_V\n0,0\n1e-3,0.7\n0.5e-3,0.2\n');
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const station = simulatedStation({ protocol: 'stdp' });
+      const sim = new SimBench(simBenchConfig(station));
+      await expect(app.runProtocol({ protocolId: 'stdp', params: { preSpikeFile: join(dir, 'bad.csv') }, station, device: 'SF3', sim })).rejects.toThrow(/preSpikeFile: .*bad\.csv row 4: time 0\.0005 s does not increase/);
+      await expect(app.runProtocol({ protocolId: 'stdp', params: { postSpikeFile: join(dir, 'none.csv') }, station, device: 'SF3', sim })).rejects.toThrow(/postSpikeFile: cannot read .*none\.csv \(ENOENT\)/);
+      expect(sim.smu.received).toEqual([]);
     } finally {
       app.close();
     }

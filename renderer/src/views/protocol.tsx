@@ -40,7 +40,7 @@ export function ProtocolForm({ protocols, onStarted, busy, simulated }: { protoc
     for (const p of protocol?.params ?? []) {
       const raw = text[p.name];
       if (raw === undefined || raw === String(p.default)) continue;
-      out[p.name] = p.kind === 'enum' ? raw : parseSi(raw, p.unit);
+      out[p.name] = p.kind === 'enum' || p.kind === 'path' ? raw : parseSi(raw, p.unit);
     }
     return out;
   }, [text, protocol]);
@@ -110,13 +110,19 @@ export function ProtocolForm({ protocols, onStarted, busy, simulated }: { protoc
                     ))}
                   </select>
                 ) : (
-                  <input id={`param-${p.name}`} inputMode="decimal" value={text[p.name] ?? String(p.default)} onChange={(e) => setText({ ...text, [p.name]: e.target.value })} />
+                  <input
+                    id={`param-${p.name}`}
+                    inputMode={p.kind === 'path' ? 'text' : 'decimal'}
+                    placeholder={p.kind === 'path' ? 'file on the bench computer (empty: built-in)' : undefined}
+                    value={text[p.name] ?? String(p.default)}
+                    onChange={(e) => setText({ ...text, [p.name]: e.target.value })}
+                  />
                 )}{' '}
                 <span className="unit">{p.unit}</span>
               </td>
               <td className="help">
                 {p.help}
-                {p.kind !== 'enum' ? ` (${p.min} … ${p.max}${p.unit ? ' ' + p.unit : ''})` : ''}
+                {p.kind === 'number' || p.kind === 'integer' ? ` (${p.min} … ${p.max}${p.unit ? ' ' + p.unit : ''})` : ''}
               </td>
             </tr>
           ))}

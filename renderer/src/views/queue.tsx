@@ -46,7 +46,7 @@ export function QueueView({ protocols }: { protocols: ProtocolView[] }) {
       const [k, v] = line.split('=').map((x) => x.trim());
       const p = spec?.params.find((x) => x.name === k);
       if (!p || v === undefined) return setError(`"${line}": expected parameter=value with a parameter of ${protocolId}`);
-      params[k] = p.kind === 'enum' ? v : Number(v);
+      params[k] = p.kind === 'enum' || p.kind === 'path' ? v : Number(v);
     }
     const names = devices.split(/[\n,;]/).map((d) => d.trim()).filter(Boolean);
     if (names.length === 0) return setError('name at least one device');
