@@ -41,6 +41,8 @@ export const STDP_PARAMS = {
   presetPulses: { kind: 'integer', unit: 'pulses', default: 50, min: 0, max: 100_000, help: 'programming pulses before the first pair, to bring the device into its range (0 = none)' },
   presetAmplitudeV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'amplitude of the preset pulses' },
   presetWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-9, max: 10, help: 'width of the preset pulses (period 2×)' },
+  referenceTolerance: { kind: 'number', unit: '1', default: 0, min: 0, max: 0.5, help: 'before each pair, program back to the reference G (the read after the preset) within this relative tolerance; 0 = off' },
+  maxVerifyPulses: { kind: 'integer', unit: 'pulses', default: 100, min: 1, max: 10_000, help: 'most program-and-verify pulses before a pair (presetAmplitudeV up, −presetAmplitudeV down)' },
   complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
   nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
 } as const;
@@ -126,6 +128,21 @@ export function pairSamples(p: StdpParams, dtS: number): number[] {
   return [0, ...Array.from({ length: n }, (_, k) => post.at((k + 0.5) * dt - tPost) - pre.at((k + 0.5) * dt - tPre)), 0];
 }
 
+/** One program-and-verify step: a preset-width pulse up or down, then a read. */
+function verifyProgram(p: StdpParams, up: boolean): TrainProgram {
+  return {
+    prologue: [],
+    unit: [
+      { levelV: up ? p.presetAmplitudeV : -p.presetAmplitudeV, durationS: p.presetWidthS },
+      { levelV: 0, durationS: p.presetWidthS },
+    ],
+    repeat: 1,
+    epilogue: [{ levelV: p.readVoltageV, durationS: p.readDelayS || 1e-3, measure: true }],
+    limitA: p.complianceA,
+    nplc: p.nplc,
+  };
+}
+
 function pairProgram(p: StdpParams, dtS: number): TrainProgram {
   const read: Segment = { levelV: p.readVoltageV, durationS: p.readDelayS, measure: true };
   if (p.player === 'generator') {
@@ -158,6 +175,21 @@ function spikeRecord(p: StdpParams): { which: number[]; t: number[]; v: number[]
 }
 
 function check(p: StdpParams, bench: BenchInstruments): void {
+  if (p.referenceTolerance > 0 && p.presetPulses === 0) throw new ParamError('referenceTolerance needs presetPulses > 0: the reference is the G read after the preset');
+  if (p.referenceTolerance > 0) {
+    try {
+      bench.smu.validateTrain(verifyProgram(p, true));
+    } catch (e) {
+      throw new ParamError(`program-and-verify step: ${(e as Error).message}`);
+    }
+  }
+  if (p.presetPulses > 0) {
+    try {
+      bench.smu.validateTrain(presetProgram(p));
+    } catch (e) {
+      throw new ParamError(`preset train: ${(e as Error).message}`);
+    }
+  }
   if (p.player === 'generator') {
     const g = bench.generator;
     if (!g?.validateArbitrary) throw new ParamError(`player = generator needs a pulse generator that plays arbitrary waveforms${g ? ` (${g.model} does not)` : ''}`);
@@ -174,13 +206,6 @@ function check(p: StdpParams, bench: BenchInstruments): void {
   }
   if (p.gridS > p.spikeWidthS + 1e-12) throw new ParamError(`gridS = ${p.gridS} s is coarser than the spike (spikeWidthS = ${p.spikeWidthS} s)`);
   if (p.dtMaxS < p.gridS) throw new ParamError(`dtMaxS = ${p.dtMaxS} s is shorter than one grid step (${p.gridS} s)`);
-  if (p.presetPulses > 0) {
-    try {
-      bench.smu.validateTrain(presetProgram(p));
-    } catch (e) {
-      throw new ParamError(`preset train: ${(e as Error).message}`);
-    }
-  }
   for (const dt of dtList(p)) {
     try {
       bench.smu.validateTrain(pairProgram(p, dt));
@@ -202,7 +227,7 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     { name: 'v_read_V', unit: 'V', description: 'voltage at the read' },
     { name: 'pair', unit: '1', description: 'pair number, from 1 (0 = the read after the preset train)' },
     { name: 'dt_s', unit: 's', description: 'Δt = t_post − t_pre of this pair' },
-    { name: 'role', unit: '1', description: '0 = read before the pair, 1 = read after' },
+    { name: 'role', unit: '1', description: '0 = read before the pair, 1 = read after, 2 = program-and-verify read before the pair' },
     { name: 'spike_which', unit: '1', description: 'stored spike shape: 0 = pre-synaptic, 1 = post-synaptic' },
     { name: 'spike_t_s', unit: 's', description: 'time since the spike started' },
     { name: 'spike_V', unit: 'V', description: 'spike voltage (201 samples of each shape as played)' },
@@ -235,6 +260,8 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     const dts = dtList(p).flatMap((dt) => Array.from({ length: p.pairsPerDt }, () => dt));
     const ap = readApertureS(p.nplc, ctx.bench);
     let offsetS = ctx.resumeFrom?.offsetS ?? 0;
+    let gRef = ctx.resumeFrom?.gRef ?? NaN;
+    let gNow = ctx.resumeFrom?.gNow ?? NaN;
     if (!ctx.resumeFrom) {
       const rec = spikeRecord(p);
       ctx.data({ channels: { spike_which: rec.which, spike_t_s: rec.t, spike_V: rec.v } });
@@ -246,10 +273,23 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
       // Stored as pair 0 (the state the pairs start from); the analysis leaves it out.
       ctx.data({ channels: { t_s: [readS], i_read_A: r.currentA, v_read_V: r.voltageV, pair: [0], dt_s: [NaN], role: [1] } });
       offsetS = readS;
-      await ctx.checkpoint({ nextPair: 1, offsetS });
+      gRef = r.currentA[0] / r.voltageV[0];
+      gNow = gRef;
+      await ctx.checkpoint({ nextPair: 1, offsetS, gRef, gNow });
     }
     for (let k = ctx.resumeFrom?.nextPair ?? 1; k <= dts.length; k++) {
       const dt = dts[k - 1];
+      if (p.referenceTolerance > 0 && Number.isFinite(gRef)) {
+        // Program and verify back to the reference, so every pair starts from the same G.
+        for (let n = 0; n < p.maxVerifyPulses && Math.abs(gNow - gRef) > p.referenceTolerance * gRef; n++) {
+          const vp = verifyProgram(p, gNow < gRef);
+          const r = await playTrain(ctx, vp);
+          offsetS += programDurationS(vp, ap);
+          gNow = r.currentA[0] / r.voltageV[0];
+          ctx.data({ channels: { t_s: [offsetS], i_read_A: r.currentA, v_read_V: r.voltageV, pair: [k], dt_s: [dt], role: [2] } });
+          stopAtCurrentLimit(r, p.complianceA, () => `program-and-verify before pair ${k}`, p.readVoltageV);
+        }
+      }
       const prog = pairProgram(p, dt);
       if (p.player === 'generator') {
         const g = ctx.bench.generator;
@@ -272,8 +312,9 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
       stopAtCurrentLimit(r, p.complianceA, (i) => `pair ${k} (Δt = ${(dt * 1e3).toFixed(2)} ms), read ${i}`, p.readVoltageV);
       ctx.live([{ key: 'stdp.dw', at: dt, atLabel: 'Δt (s)', value: (100 * (r.currentA[1] - r.currentA[0])) / r.currentA[0], unit: '%' }]);
       offsetS += programDurationS(prog, ap);
+      gNow = r.currentA[1] / r.voltageV[1];
       ctx.progress(k, dts.length, `pair ${k}/${dts.length} (Δt = ${(dt * 1e3).toFixed(2)} ms)`);
-      await ctx.checkpoint({ nextPair: k + 1, offsetS });
+      await ctx.checkpoint({ nextPair: k + 1, offsetS, gRef, gNow });
     }
   },
 
@@ -282,7 +323,7 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
     const byPair = new Map<number, { dt: number; reads: [number, number] }>();
     if (pair && dt && role && current) {
       for (let i = 0; i < current.length; i++) {
-        if (pair[i] < 1) continue;
+        if (pair[i] < 1 || role[i] > 1) continue;
         let e = byPair.get(pair[i]);
         if (!e) byPair.set(pair[i], (e = { dt: dt[i], reads: [NaN, NaN] }));
         e.reads[role[i]] = current[i];
@@ -299,6 +340,7 @@ export const stdpProtocol: ProtocolDefinition<typeof STDP_PARAMS> = {
       post_spike: p.postSpikeFile ? `file ${basename(p.postSpikeFile)}` : 'built-in pulse + tail',
       waveform: p.player === 'generator' ? `pre − post difference as an arbitrary waveform at ${p.arbSampleRateSa} Sa/s, played by the pulse generator` : `pre − post difference on a ${p.gridS} s grid, ${p.levelStepV} V steps, played by the source-meter`,
       read_voltage_V: p.readVoltageV,
+      reference: p.referenceTolerance > 0 ? `programmed back to the G after the preset within ±${100 * p.referenceTolerance} % before each pair` : 'none',
       preset: p.presetPulses > 0 ? `${p.presetPulses} pulses of ${p.presetAmplitudeV} V, ${p.presetWidthS} s before the first pair` : 'none',
       pairs: rows.length,
       temperature_K: null,

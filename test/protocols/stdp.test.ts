@@ -158,3 +158,24 @@ describe('STDP spike shapes from two-column files (as ArC takes them)', () => {
     }
   });
 });
+
+describe('STDP with program-and-verify back to a reference conductance', () => {
+  it('every pair starts within the tolerance of the G read after the preset', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const station = simulatedStation({ protocol: 'stdp' });
+      const r = await app.runProtocol({ protocolId: 'stdp', params: { referenceTolerance: 0.03, dtPerSide: 4, dtMaxS: 4e-3 }, station, device: 'SR1', sim: new SimBench(simBenchConfig(station)) });
+      expect(r.outcome.status).toBe('completed');
+      const [pair, role, i, v] = ['pair', 'role', 'i_read_A', 'v_read_V'].map((c) => Array.from(readChannel(app.db, r.runId!, c)));
+      const gRef = i[pair.indexOf(0)] / v[pair.indexOf(0)];
+      const before = pair.flatMap((p, k) => (p >= 1 && role[k] === 0 ? [i[k] / v[k]] : []));
+      expect(before.length).toBe(8);
+      for (const g of before) expect(Math.abs(g / gRef - 1)).toBeLessThanOrEqual(0.03 + 0.002); // + read noise
+      // The device was moved back: verify reads were taken (role 2), and the analysis ignored them.
+      expect(role.filter((x) => x === 2).length).toBeGreaterThan(0);
+      expect(r.outcome.metrics.find((m) => m.id === 'stdp.a_plus')!.conditions).toMatchObject({ pairs: 8 });
+    } finally {
+      app.close();
+    }
+  });
+});
