@@ -510,6 +510,7 @@ export function buildProgram(): Command {
           { id: 'smu', model: 'keithley2450', resource: 'TCPIP0::192.0.2.10::5025::SOCKET', role: 'source-meter', timeoutMs: 3000 },
           { id: 'awg', model: 'keysight33500b', resource: 'TCPIP0::192.0.2.11::5025::SOCKET', role: 'pulse-generator' },
           { id: 'stage', model: 'thorlabs-ell14', resource: 'ASRL/dev/ttyUSB0::INSTR', role: 'rotation-stage', baudRate: 9600, address: '0' },
+          { id: 'scope', model: 'keysight-infiniivision', resource: 'TCPIP0::192.0.2.12::5025::SOCKET', role: 'oscilloscope' },
         ],
         wiring: {
           sourceMeter: 'smu',
@@ -517,6 +518,7 @@ export function buildProgram(): Command {
           pulseGenerator: { instrument: 'awg', channel: 1, trigger: 'smu-digital-line-1' },
           lightSource: { instrument: 'awg', channel: 2, gateLevelV: 5, trigger: 'smu-digital-line-1', wavelengthNm: 532, powerAtSampleMw: 1, calibratedOn: '2026-01-01' },
           rotationStage: { instrument: 'stage', holds: 'polarizer', minDeg: 0, maxDeg: 360, angleOffsetDeg: 0 },
+          oscilloscope: { instrument: 'scope', voltageChannel: 1, currentChannel: 2, currentSense: { kind: 'amplifier', voltsPerAmpere: 1e4 }, trigger: 'smu-digital-line-1' },
         },
         limits: { maxAbsVoltageV: 3, maxAbsCurrentA: 0.005, complianceA: 0.001, minPulseWidthS: 1e-7, maxOpticalPowerMw: 2 },
         deviceLimits: {},

@@ -14,6 +14,8 @@ import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const IV_PARAMS = {
+  mode: { kind: 'enum', unit: '', default: 'staircase', choices: ['staircase', 'pulsed'], help: 'staircase: each level held stepS and measured at its end; pulsed: each level a pulse of stepS (measured at its end) followed by offS at 0 V' },
+  offS: { kind: 'number', unit: 's', default: 0.01, min: 1e-4, max: 100, help: 'pulsed mode: time at 0 V between pulses' },
   setMaxV: { kind: 'number', unit: 'V', default: 1.5, min: -200, max: 200, nonZero: true, help: 'turning voltage of the SET sweep (its sign is the SET polarity)' },
   resetMaxV: { kind: 'number', unit: 'V', default: -1.5, min: -200, max: 200, nonZero: true, help: 'turning voltage of the RESET sweep (opposite sign to setMaxV)' },
   stepV: { kind: 'number', unit: 'V', default: 0.02, min: 1e-4, max: 10, help: 'staircase step' },
@@ -37,7 +39,9 @@ export function staircase(maxV: number, stepV: number): number[] {
 }
 
 function sweepProgram(p: IvParams, maxV: number, limitA: number): TrainProgram {
-  const points: Segment[] = staircase(maxV, p.stepV).map((levelV) => ({ levelV, durationS: p.stepS, measure: true }));
+  const points: Segment[] = staircase(maxV, p.stepV).flatMap((levelV): Segment[] =>
+    p.mode === 'pulsed' ? [{ levelV, durationS: p.stepS, measure: true }, { levelV: 0, durationS: p.offS }] : [{ levelV, durationS: p.stepS, measure: true }],
+  );
   return { prologue: points, unit: [{ levelV: p.readVoltageV, durationS: p.stepS, measure: true }], repeat: 1, limitA, nplc: p.nplc };
 }
 
@@ -164,7 +168,7 @@ export const ivProtocol: ProtocolDefinition<typeof IV_PARAMS> = {
       step_s: p.stepS,
       set_compliance_A: p.setComplianceA,
       reset_compliance_A: p.resetComplianceA,
-      sweep: 'dual staircase 0 → max → 0, SET then RESET',
+      sweep: p.mode === 'pulsed' ? `pulsed dual sweep 0 → max → 0 (pulses of ${p.stepS} s, ${p.offS} s at 0 V between), SET then RESET` : 'dual staircase 0 → max → 0, SET then RESET',
       temperature_K: null,
     };
     const cycles = [...byCycle.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);

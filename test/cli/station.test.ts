@@ -24,7 +24,8 @@ describe('station tooling', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/192\.0\.2\.x are placeholders/);
     const st = parseStation(JSON.parse(readFileSync(join(dir, 'st.json'), 'utf8')), 'template');
-    expect(st.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'thorlabs-ell14']);
+    expect(st.instruments.map((i) => i.model)).toEqual(['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'keysight-infiniivision']);
+    expect(st.wiring.oscilloscope?.currentChannel).toBe(2);
     expect(st.wiring.lightSource?.channel).toBe(2);
     expect(st.wiring.rotationStage?.instrument).toBe('stage');
     expect((await cli(['station', 'init', '--out', 'st.json'], dir)).code).toBe(2); // exists: --force needed

@@ -48,6 +48,27 @@ describe('I-V protocol on the simulated bench', () => {
     }
   });
 
+  it('pulsed sweeps: each level a pulse with 0 V between, still one short trigger model per sweep', async () => {
+    const app = new NeuroProbeApp(':memory:');
+    try {
+      const station = simulatedStation({ protocol: 'iv' });
+      const sim = new SimBench(simBenchConfig(station));
+      const r = await app.runProtocol({ protocolId: 'iv', params: { cycles: 2, mode: 'pulsed', offS: 0.005 }, station, device: 'IV3', sim });
+      expect(r.outcome.status).toBe('completed');
+      // 149 pulse + rest pairs per sweep loop through the configuration list two segments at a time.
+      const blocks = sim.smu.received.filter((m) => m.startsWith(':TRIG:BLOC')).length / 4;
+      expect(blocks).toBeLessThan(16);
+      expect(sim.smu.received.filter((m) => m.startsWith(':TRIG:BLOC:CONF:NEXT')).length).toBe(2 * 4);
+      expect(app.run(r.runId!).samples).toBe(2 * 2 * 150);
+      const vset = value(r.outcome.metrics, 'iv.v_set', 'steepest-rise');
+      expect(vset).toBeGreaterThan(sim.dut.params.vSetThresholdV);
+      expect(vset).toBeLessThan(sim.dut.params.vSetThresholdV + 0.2);
+      expect(r.outcome.metrics[0].conditions).toMatchObject({ sweep: expect.stringMatching(/^pulsed dual sweep/) });
+    } finally {
+      app.close();
+    }
+  });
+
   it('refuses a sweep beyond the device limit before any instrument command', async () => {
     const app = new NeuroProbeApp(':memory:');
     try {

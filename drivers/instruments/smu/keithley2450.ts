@@ -21,7 +21,7 @@ const MAX_BLOCKS = 63;
 const V_RANGES = [0.02, 0.2, 2, 20, 200];
 const I_RANGES = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1];
 const READOUT_CHUNK = 2000;
-/** Alike segments (a staircase) from this many on are played as one list-stepping loop. */
+/** Alike segments or segment pairs (a staircase, a pulsed sweep) from this many on are played as one list-stepping loop. */
 const SWEEP_LOOP_MIN = 4;
 
 export const KEITHLEY_2450_CAPABILITIES: SmuCapabilities = {
@@ -127,20 +127,29 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
       body(s);
     };
     const alike = (a: Segment, b: Segment) => a.durationS === b.durationS && !!a.measure === !!b.measure && !!a.triggerOut === !!b.triggerOut;
+    // A stretch of units (one segment, or a pair such as pulse + rest) alike but for their
+    // levels becomes one loop: the body plays each segment and steps to the next list entry.
     const emitStretch = (segs: Segment[], firstIndex: number) => {
       for (let i = 0; i < segs.length; ) {
-        let j = i + 1;
-        while (j < segs.length && alike(segs[i], segs[j])) j++;
-        if (j - i >= SWEEP_LOOP_MIN) {
+        let best = { period: 1, units: 1 };
+        for (const period of [1, 2]) {
+          let units = 1;
+          while (i + (units + 1) * period <= segs.length && Array.from({ length: period }, (_, q) => alike(segs[i + q], segs[i + units * period + q])).every(Boolean)) units++;
+          if (units >= SWEEP_LOOP_MIN && units * period > best.units * best.period) best = { period, units };
+        }
+        if (best.units >= SWEEP_LOOP_MIN) {
           out.push(`:TRIG:BLOC:CONF:RECALL ${blk++}, "${LIST}", ${firstIndex + i}`);
           const start = blk;
-          body(segs[i]);
-          out.push(`:TRIG:BLOC:CONF:NEXT ${blk++}, "${LIST}"`);
-          out.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${j - i}, ${start}`);
+          for (let q = 0; q < best.period; q++) {
+            body(segs[i + q]);
+            out.push(`:TRIG:BLOC:CONF:NEXT ${blk++}, "${LIST}"`);
+          }
+          out.push(`:TRIG:BLOC:BRAN:COUN ${blk++}, ${best.units}, ${start}`);
+          i += best.units * best.period;
         } else {
-          for (let k = i; k < j; k++) emit(segs[k], firstIndex + k);
+          emit(segs[i], firstIndex + i);
+          i++;
         }
-        i = j;
       }
     };
     emitStretch(p.prologue, 1);
