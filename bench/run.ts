@@ -18,6 +18,7 @@ import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
 import { protocolOverheads } from './protocols.ts';
+import { startupFigures } from './startup.ts';
 
 function line(name: string, value: string): void {
   process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
@@ -177,6 +178,7 @@ function enduranceMemory(): void {
 export async function runBenchmarks(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-bench-'));
   try {
+    startupFigures(line);
     await ltpLtdPulsesPerSecond(dir);
     await enduranceCyclesPerSecond(dir);
     storageThroughput(dir);

@@ -3,10 +3,12 @@
 // library or pyvisa-py. Every request has a timeout; a dead bridge fails every call.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TIMEOUT_MS, type Transport, TransportError, timeoutText } from './transport.ts';
 
-const SCRIPT = fileURLToPath(new URL('./pyvisa_bridge.py', import.meta.url));
+// Beside this module in the sources; from the built command (dist/), in the sources' folder.
+const SCRIPT = [new URL('./pyvisa_bridge.py', import.meta.url), new URL('../drivers/transport/pyvisa_bridge.py', import.meta.url)].map((u) => fileURLToPath(u)).find((f) => existsSync(f)) ?? fileURLToPath(new URL('./pyvisa_bridge.py', import.meta.url));
 
 export interface BridgeOptions {
   /** Python interpreter with PyVISA (default: $NEUROPROBE_PYTHON or /usr/bin/python3). */
