@@ -18,7 +18,7 @@ import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
 import { protocolOverheads } from './protocols.ts';
-import { startupFigures } from './startup.ts';
+import { enduranceRssFigures, startupFigures } from './startup.ts';
 
 function line(name: string, value: string): void {
   process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
@@ -184,6 +184,7 @@ export async function runBenchmarks(): Promise<void> {
     storageThroughput(dir);
     fitsPerSecond();
     enduranceMemory();
+    enduranceRssFigures(line);
     await protocolOverheads();
     await uiBenchmarks();
   } finally {

@@ -54,23 +54,34 @@ function chunk(r: TrainReadings, firstCycle: number, offsetS: number): DataChunk
   };
 }
 
-function accumulate(data: RunData, p: EnduranceParams): EnduranceAccumulator {
+/** Feeds reads, chunk by chunk, into the endurance accumulator: (LRS, HRS) pairs per cycle. */
+function enduranceFeeder(p: EnduranceParams): { acc: EnduranceAccumulator; feed(data: RunData): void } {
   const acc = new EnduranceAccumulator({ windowCriterion: p.windowCriterion, consecutive: CONSECUTIVE, keepWindow: false });
-  const { cycle, state, i_read_A: current } = data.channels;
-  if (!cycle || !state || !current) return acc;
   const v = p.readVoltageV;
   const limit = AT_LIMIT_FRACTION * p.complianceA;
-  // Reads arrive as (LRS, HRS) pairs per cycle; a read at the current limit is no conductance.
   let lrs = NaN;
   let lrsCycle = -1;
-  for (let i = 0; i < current.length; i++) {
-    const g = Math.abs(current[i]) < limit ? current[i] / v : NaN;
-    if (state[i] === 1) {
-      lrs = g;
-      lrsCycle = cycle[i];
-    } else if (cycle[i] === lrsCycle) acc.push(g, lrs);
-  }
-  return acc;
+  return {
+    acc,
+    feed(data) {
+      const { cycle, state, i_read_A: current } = data.channels;
+      if (!cycle || !state || !current) return;
+      // A read at the current limit is no conductance.
+      for (let i = 0; i < current.length; i++) {
+        const g = Math.abs(current[i]) < limit ? current[i] / v : NaN;
+        if (state[i] === 1) {
+          lrs = g;
+          lrsCycle = cycle[i];
+        } else if (cycle[i] === lrsCycle) acc.push(g, lrs);
+      }
+    },
+  };
+}
+
+function accumulate(data: RunData, p: EnduranceParams): EnduranceAccumulator {
+  const f = enduranceFeeder(p);
+  f.feed(data);
+  return f.acc;
 }
 
 function conditionsOf(p: EnduranceParams, cycles: number): Conditions {
@@ -174,5 +185,16 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
     const acc = accumulate(data, p);
     const conditions = conditionsOf(p, p.cycles);
     return { metrics: acc.metrics(conditions), conditions };
+  },
+
+  incremental(p) {
+    const f = enduranceFeeder(p);
+    return {
+      push: (chunk) => f.feed(chunk),
+      result: () => {
+        const conditions = conditionsOf(p, p.cycles);
+        return { metrics: f.acc.metrics(conditions), conditions };
+      },
+    };
   },
 };

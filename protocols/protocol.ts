@@ -83,4 +83,9 @@ export interface ProtocolDefinition<T extends ParamSpecs = ParamSpecs> {
   /** Expected wall-clock duration on a bench whose mains runs at `lineFrequencyHz`, s (for the UI before Start). */
   estimateDurationS?(p: ParamValues<T>, lineFrequencyHz: number): number;
   analyse(data: RunData, p: ParamValues<T>): AnalysisResult;
+  /**
+   * Streaming analysis for runs of any length: fed every chunk as it is recorded, so the
+   * runner keeps no raw data in memory. Must give what `analyse` gives on the same data.
+   */
+  incremental?(p: ParamValues<T>): { push(chunk: DataChunk): void; result(): AnalysisResult };
 }

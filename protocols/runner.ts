@@ -174,6 +174,8 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const snapshots: InstrumentSnapshot[] = [];
   let status: RunStatus = 'completed';
   let reason = req.resume ? `all cycles done (resumed from checkpoint ${JSON.stringify(req.resume)})` : 'all cycles done';
+  // Protocols that analyse as they go get every chunk; others' chunks are kept for the end.
+  const incremental = protocol.incremental?.(params);
   const chunks: DataChunk[] = [];
   let started = false;
 
@@ -208,7 +210,8 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
       limits,
       signal: controller.signal,
       data: (chunk) => {
-        chunks.push(chunk);
+        if (incremental) incremental.push(chunk);
+        else chunks.push(chunk);
         emit({ type: 'data', chunk });
       },
       progress: (done, total, message) => {
@@ -268,7 +271,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     emit({ type: 'ended', status, reason });
     return { status, reason, params, metrics: [], conditions: {}, instruments: snapshots };
   }
-  const analysed = protocol.analyse(concatChunks(chunks), params);
+  const analysed = incremental ? incremental.result() : protocol.analyse(concatChunks(chunks), params);
   const stationConditions = runConditions(station, protocol.roles(params));
   const analysis = { metrics: withStationConditions(analysed.metrics, { conditions: stationConditions }), conditions: { ...analysed.conditions, ...stationConditions } };
   emit({ type: 'metrics', metrics: analysis.metrics, conditions: analysis.conditions });
