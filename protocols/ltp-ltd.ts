@@ -15,6 +15,7 @@ import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { atCurrentLimit, playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
 import { ParamError, type ParamValues } from './params.ts';
 import { safetyViolations } from './safety.ts';
+import { ChannelBuffer } from './channel-buffer.ts';
 import type { BenchInstruments, DataChunk, EventRecord, LivePoint, ProtocolDefinition, RunData } from './protocol.ts';
 
 export const LTP_LTD_PARAMS = {
@@ -275,6 +276,11 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
     const aperture = p.nplc / lineFrequencyHz;
     const read = p.readDelayS + aperture;
     return p.readRepeats * read + p.cycles * 2 * (read + p.pulsesPerTrain * p.pulseIntervalS);
+  },
+
+  incremental(p) {
+    const kept = new ChannelBuffer(['cycle', 'phase', 'pulse', 'i_read_A']);
+    return { push: (chunk) => kept.push(chunk), result: () => ltpLtdProtocol.analyse(kept.data(), p) };
   },
 
   analyse(data, p) {
