@@ -60,3 +60,55 @@ export async function protocolOverheads(): Promise<void> {
   const s = [...ratios].sort((a, b) => a - b);
   line('37-angle polarization sweep: wall ÷ programmed waits', `min ${s[0].toFixed(2)} / median ${s[1].toFixed(2)} / max ${s[2].toFixed(2)} (programmed ${programmed.toFixed(2)} s; goal ≤ 1.2)`);
 }
+
+/** Trains at the instrument's rate: achieved ÷ programmed pulse rate on the paced simulator over TCP, against a host-timed per-pulse loop. */
+export async function trainRates(): Promise<void> {
+  process.stdout.write('\nTrains at the instrument’s rate (simulator paced at real time, SMU over loopback TCP):\n');
+  const { serveInstrument } = await import('../drivers/sim/tcp-server.ts');
+  const { parseStation } = await import('../protocols/station.ts');
+  const { TcpTransport } = await import('../drivers/transport/tcp.ts');
+  const sim = new SimBench({ seed: 1, realTimeFactor: 1 });
+  const server = await serveInstrument(sim.smu, 0);
+  const base = simulatedStation();
+  const station = parseStation(
+    { ...base, instruments: [{ id: 'smu', model: 'keithley2450', resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET`, role: 'source-meter' }], wiring: { sourceMeter: 'smu' }, simulation: undefined },
+    'bench',
+  );
+  try {
+    const params = { cycles: 5, pulsesPerTrain: 100, pulseIntervalS: 2.2e-3, readRepeats: 0, nplc: 0.01 };
+    const ratios: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const app = new NeuroProbeApp(':memory:');
+      const t0 = performance.now();
+      const r = await app.runProtocol({ protocolId: 'ltp-ltd', params, station, device: 'RATE' });
+      const wallS = (performance.now() - t0) / 1000;
+      app.close();
+      if (r.outcome.status !== 'completed') throw new Error(r.outcome.reason);
+      if (i > 0) ratios.push((1000 / wallS) / (1 / 2.2e-3)); // the first run is the warm-up
+    }
+    ratios.sort((a, b) => a - b);
+    line('LTP/LTD, 1000 pulses at 2.2 ms: achieved ÷ programmed', `min ${ratios[0].toFixed(3)} / median ${ratios[1].toFixed(3)} / max ${ratios[2].toFixed(3)} (goal ≥ 0.97)`);
+
+    // What a host-timed loop does (PyMeasure style): level, level, :READ? per pulse, NODELAY on.
+    const t = await TcpTransport.connect('bench', { host: '127.0.0.1', port: server.port, timeoutMs: 5000 });
+    for (const c of ['*RST', ':SOUR:FUNC VOLT', ':SOUR:VOLT:ILIM 1e-3', ':SENS:FUNC "CURR"', ':OUTP ON']) await t.write(c);
+    const widthsMs: number[] = [];
+    const n = 300;
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) {
+      const a = performance.now();
+      await t.write(':SOUR:VOLT 1.5');
+      await t.write(':SOUR:VOLT 0.1');
+      await t.query('*OPC?');
+      widthsMs.push(performance.now() - a);
+      await t.query(':READ?');
+    }
+    const loopS = (performance.now() - t0) / 1000;
+    await t.write(':OUTP OFF');
+    await t.close();
+    widthsMs.sort((a, b) => a - b);
+    line('host-timed per-pulse loop', `${(n / loopS).toFixed(0)} pulses/s; pulse width = host latency, min ${widthsMs[0].toFixed(2)} / median ${widthsMs[n >> 1].toFixed(2)} / max ${widthsMs[n - 1].toFixed(2)} ms (programmed: none)`);
+  } finally {
+    await server.close();
+  }
+}

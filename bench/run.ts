@@ -17,7 +17,7 @@ import { SimBench } from '../drivers/sim/bench.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
-import { protocolOverheads } from './protocols.ts';
+import { protocolOverheads, trainRates } from './protocols.ts';
 import { enduranceRssFigures, startupFigures } from './startup.ts';
 
 function line(name: string, value: string): void {
@@ -186,6 +186,7 @@ export async function runBenchmarks(): Promise<void> {
     enduranceMemory();
     enduranceRssFigures(line);
     await protocolOverheads();
+    await trainRates();
     await uiBenchmarks();
   } finally {
     rmSync(dir, { recursive: true, force: true });
