@@ -2,7 +2,7 @@
 // figures of the curves and fits (the caller passes plotly's source to inline, keeping
 // this module free of I/O).
 
-import { type BenchmarkCard, cardKey, formatNumber, sourceLabel } from './card.ts';
+import { type BenchmarkCard, cardKey, formatNumber, instrumentLines, sourceLabel } from './card.ts';
 import type { Metric } from './metric.ts';
 import { type Table3Row, table3Row } from './table3.ts';
 import { dieMapMarkdown } from './die-map.ts';
@@ -62,6 +62,7 @@ export function renderCardMarkdown(card: BenchmarkCard): string {
     `**Source:** ${sourceLabel(card.source)}`,
     '',
     `**Conditions:** ${esc(conditionsText(card)) || 'none recorded'}`,
+    ...instrumentLines(card).map((l) => `**Instrument:** ${esc(l)}`),
     '',
     '| metric | value | convention | fit quality | method |',
     '|---|---|---|---|---|',
@@ -109,6 +110,7 @@ tr.missing td{color:#999}p.source.simulated{background:#fff3cd;border:1px solid 
 <p>Protocol <b>${escHtml(card.protocol.id)} v${escHtml(card.protocol.version)}</b>, run ${card.runIds.join(', ')} (${escHtml(card.runStatus)}); analysis ${escHtml(card.analysisVersion)}.</p>
 <p class="source ${card.source}"><b>Source:</b> ${escHtml(sourceLabel(card.source))}</p>
 <p><b>Conditions:</b> ${escHtml(conditionsText(card) || 'none recorded')}</p>
+${instrumentLines(card).map((l) => `<p><b>Instrument:</b> ${escHtml(l)}</p>`).join('\n')}
 ${figDivs}
 <h2>Metrics</h2>
 <table><tr><th>metric</th><th>value</th><th>convention</th><th>method</th></tr>

@@ -34,6 +34,10 @@ export const CardSchema = z.strictObject({
   analysisVersion: z.string(),
   conditions,
   metrics: z.array(z.discriminatedUnion('status', [present, missing])),
+  instruments: z
+    .array(z.strictObject({ id: z.string(), role: z.string(), model: z.string(), idn: z.string(), settings: z.record(z.string(), z.union([z.number(), z.string()])).optional() }))
+    .optional()
+    .describe('the instruments and the settings each reported at the start of the run'),
 });
 
 export function parseCard(raw: unknown, source: string): BenchmarkCard {

@@ -26,6 +26,24 @@ export interface BenchmarkCard {
   analysisVersion: string;
   conditions: Conditions;
   metrics: Metric[];
+  /** The instruments of the run and the settings each reported at its start (absent for imports and older runs). */
+  instruments?: CardInstrument[];
+}
+
+export interface CardInstrument {
+  id: string;
+  role: string;
+  model: string;
+  idn: string;
+  settings?: Record<string, number | string>;
+}
+
+/** One line per instrument: model and the settings it reported. */
+export function instrumentLines(card: BenchmarkCard): string[] {
+  return (card.instruments ?? []).map((i) => {
+    const s = Object.entries(i.settings ?? {}).map(([k, v]) => `${k}=${v}`);
+    return `${i.id} (${i.role}): ${i.idn.split(',').slice(0, 2).join(' ')}${s.length ? `; ${s.join(', ')}` : ''}`;
+  });
 }
 
 export function buildCard(args: Omit<BenchmarkCard, 'schema' | 'schemaVersion'>): BenchmarkCard {
@@ -65,6 +83,7 @@ export function renderCardText(card: BenchmarkCard): string {
     .filter(([, v]) => v !== null)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : v}`);
   lines.push(`conditions: ${cond.join(', ')}`);
+  for (const l of instrumentLines(card)) lines.push(`instrument ${l}`);
   lines.push('');
   const width = Math.max(...card.metrics.map((m) => cardKey(m).length), 10);
   for (const m of card.metrics) lines.push(`  ${cardKey(m).padEnd(width)}  ${valueText(m)}`);

@@ -80,6 +80,17 @@ export function cardOf(run: RunRecord, metrics: Metric[], analysisVersion: strin
     analysisVersion,
     conditions: metrics[0]?.conditions ?? {},
     metrics,
+    ...(run.instruments.length
+      ? {
+          instruments: run.instruments.map((i) => ({
+            id: i.instrument_id,
+            role: i.role,
+            model: i.model,
+            idn: i.idn,
+            ...(i.settings_json ? { settings: JSON.parse(i.settings_json) as Record<string, number | string> } : {}),
+          })),
+        }
+      : {}),
   });
 }
 

@@ -539,8 +539,11 @@ export function buildProgram(): Command {
       const station = loadStationFile(file);
       const results = await identifyStation(station, undefined, { outputs: true });
       for (const r of results) {
-        const verdict = !r.ok ? 'FAILED' : r.outputs?.anyOn ? 'WARN  ' : 'ok    ';
-        process.stdout.write(terminalSafe(`${verdict}  ${r.id} (${r.resource}): ${r.message}${r.outputs ? `; ${r.outputs.text}` : ''}`) + '\n');
+        const verdict = !r.ok ? 'FAILED' : r.outputs?.anyOn || r.errors?.length ? 'WARN  ' : 'ok    ';
+        const s = r.settings ?? {};
+        const facts = [s.line_frequency_Hz !== undefined ? `mains ${s.line_frequency_Hz} Hz` : '', s.firmware ? `firmware ${s.firmware}` : '', s.options !== undefined && s.options !== '' ? `options ${s.options}` : ''].filter(Boolean);
+        const errs = r.errors?.length ? `; error queue held ${r.errors.join(' | ')}` : r.errors ? '; error queue empty' : '';
+        process.stdout.write(terminalSafe(`${verdict}  ${r.id} (${r.resource}): ${r.message}${r.outputs ? `; ${r.outputs.text}` : ''}${facts.length ? `; ${facts.join(', ')}` : ''}${errs}`) + '\n');
       }
       const failed = results.filter((r) => !r.ok).length;
       const on = results.filter((r) => r.outputs?.anyOn).length;

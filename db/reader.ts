@@ -25,7 +25,7 @@ export interface RunRecord extends RunSummary {
   params: Record<string, number | string>;
   softwareVersion: string;
   station: { name: string; json: string };
-  instruments: { instrument_id: string; role: string; model: string; resource: string; idn: string; simulated: number }[];
+  instruments: { instrument_id: string; role: string; model: string; resource: string; idn: string; simulated: number; settings_json: string | null }[];
   /** The simulated bench's settings (seed, device model, faults) when the run was simulated. */
   simulation: Record<string, unknown> | null;
   /** Station measurement conditions, stored once per run and shown with every metric. */
@@ -79,7 +79,7 @@ export function getRun(db: Db, runId: number): RunRecord {
     station: { name: r.station_name, json: r.station_json },
     simulation: r.simulation_json ? (JSON.parse(r.simulation_json) as Record<string, unknown>) : null,
     stationConditions: stationConditionsOf(r.station_json),
-    instruments: db.prepare('SELECT instrument_id, role, model, resource, idn, simulated FROM run_instruments WHERE run_id = ? ORDER BY instrument_id').all(runId) as RunRecord['instruments'],
+    instruments: db.prepare('SELECT instrument_id, role, model, resource, idn, simulated, settings_json FROM run_instruments WHERE run_id = ? ORDER BY instrument_id').all(runId) as RunRecord['instruments'],
     channels: db
       .prepare('SELECT c.name, c.unit, c.description, COALESCE(SUM(k.n), 0) AS samples FROM channels c LEFT JOIN chunks k ON k.channel_id = c.id WHERE c.run_id = ? GROUP BY c.id ORDER BY c.id')
       .all(runId) as RunRecord['channels'],

@@ -39,6 +39,8 @@ export interface InstrumentRecord {
   idn: string;
   /** A NeuroProbe simulated instrument (default false). */
   simulated?: boolean;
+  /** What the instrument reported at run start. */
+  settings?: Record<string, number | string>;
 }
 
 /** What a checkpoint restores: the protocol's state and, on the simulated bench, the device's. */
@@ -332,8 +334,8 @@ export class RunRecorder {
 }
 
 function insertInstruments(db: Db, runId: number, instruments: InstrumentRecord[]): void {
-  const ins = db.prepare('INSERT INTO run_instruments (run_id, instrument_id, role, model, resource, idn, simulated) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  for (const i of instruments) ins.run(runId, i.id, i.role, i.model, i.resource, i.idn, i.simulated ? 1 : 0);
+  const ins = db.prepare('INSERT INTO run_instruments (run_id, instrument_id, role, model, resource, idn, simulated, settings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const i of instruments) ins.run(runId, i.id, i.role, i.model, i.resource, i.idn, i.simulated ? 1 : 0, i.settings ? JSON.stringify(i.settings) : null);
 }
 
 /**

@@ -143,6 +143,10 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX queue_by_position ON queue_items (position);
   `,
+  // 5: the settings each instrument reported at run start (mains frequency, firmware, …).
+  `
+  ALTER TABLE run_instruments ADD COLUMN settings_json TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,6 +18,10 @@ export interface IdentifyResult {
   message: string;
   /** With `outputs`: the instrument's output state (queried, never changed). */
   outputs?: { anyOn: boolean; text: string };
+  /** With `outputs`: what the instrument reports (mains frequency, firmware, options, …). */
+  settings?: Record<string, number | string>;
+  /** With `outputs`: entries that were waiting in the error queue (reading it empties it). */
+  errors?: string[];
 }
 
 type Connect = () => Promise<{ driver: Instrument; idn: string }>;
@@ -66,7 +70,9 @@ export async function identifyStation(station: Station, sim?: SimBench, opts: { 
       const { driver, idn } = await connect();
       const simulated = parseResource(def.resource).kind === 'sim' || isSimulatorIdn(idn);
       const outputs = opts.outputs ? await driver.describeOutputs() : undefined;
-      return { ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}) };
+      const settings = opts.outputs && driver.settings ? await driver.settings() : undefined;
+      const errors = opts.outputs && 'errorQueue' in driver && typeof driver.errorQueue === 'function' ? ((await driver.errorQueue()) as string[]) : undefined;
+      return { ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}), ...(settings ? { settings } : {}), ...(errors ? { errors } : {}) };
     },
     (message) => ({ ok: false, idn: null, simulated: false, message }),
   );

@@ -29,6 +29,8 @@ export interface InstrumentSnapshot {
   idn: string;
   /** A NeuroProbe simulated instrument (in-process, or over TCP as its *IDN? serial shows). */
   simulated: boolean;
+  /** What the instrument reported at run start (mains frequency, firmware, …). */
+  settings?: Record<string, number | string>;
 }
 
 export type RunEvent =
@@ -202,6 +204,16 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     const bench = assembleBench(station, roles, drivers);
     protocol.checkFeasible(params, bench);
     for (const inst of opened) await abortable(inst.reset(), signal);
+    // The settings snapshot: read back, never assumed; a failure to read is recorded, not fatal.
+    for (const [k, inst] of opened.entries()) {
+      if (!inst.settings) continue;
+      try {
+        snapshots[k].settings = await abortable(inst.settings(), signal);
+      } catch (e) {
+        if (signal.aborted) throw e;
+        snapshots[k].settings = { error: `could not read the settings: ${(e as Error).message}` };
+      }
+    }
 
     emit({ type: 'started', protocol: protocol.id, version: protocol.version, params, instruments: snapshots });
     started = true;

@@ -34,6 +34,8 @@ export interface SourceMeter {
   safeOff(): Promise<void>;
   /** The output state, by query only (station checks). */
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
+  /** What shapes a measurement, read back from the instrument (stored with each run). */
+  settings?(): Promise<Record<string, number | string>>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export interface PulseGenerator {
   safeOff(): Promise<void>;
   /** The outputs' states, by query only (station checks). */
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
+  settings?(): Promise<Record<string, number | string>>;
   close(): Promise<void>;
 }
 
@@ -104,6 +107,7 @@ export interface RotationStage {
   /** Stops any motion; never throws for a reachable stage. */
   safeOff(): Promise<void>;
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
+  settings?(): Promise<Record<string, number | string>>;
   close(): Promise<void>;
 }
 
@@ -162,6 +166,7 @@ export interface Oscilloscope {
   /** Stops acquiring (a scope drives nothing; this leaves it idle). */
   safeOff(): Promise<void>;
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
+  settings?(): Promise<Record<string, number | string>>;
   close(): Promise<void>;
 }
 

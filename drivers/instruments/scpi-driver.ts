@@ -27,6 +27,23 @@ export abstract class ScpiDriver {
     return idn.trim();
   }
 
+  /** Firmware, serial number and installed options (*IDN?, *OPT?); drivers add their own settings. */
+  async settings(): Promise<Record<string, number | string>> {
+    const idn = (await this.scpi.query('*IDN?')).split(',').map((s) => s.trim());
+    return { firmware: idn[3] ?? '', serial: idn[2] ?? '', options: (await this.scpi.query('*OPT?')).trim() };
+  }
+
+  /** Reads the error queue empty and returns what was in it (`code,"text"` per entry). */
+  async errorQueue(): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < 33; i++) {
+      const r = (await this.scpi.query(':SYST:ERR?')).trim();
+      if (/^[+]?0\s*,/.test(r)) break;
+      out.push(r);
+    }
+    return out;
+  }
+
   async reset(): Promise<void> {
     await this.scpi.writeAll(['*RST', '*CLS']);
     await this.scpi.checkErrors('after reset');

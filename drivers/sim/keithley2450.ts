@@ -66,7 +66,10 @@ export class SimKeithley2450 extends ScpiInstrument {
   private iRange = 1e-4;
   private output = false;
   private tripped = false;
-  private readonly lineFrequencyHz = 50;
+  /** Mains frequency the instrument measured at power-up (50 or 60 Hz; tests set 60). */
+  lineFrequencyHz: 50 | 60 = 50;
+  private autozero = true;
+  private sourceDelayAuto = true;
   private readonly lists = new Map<string, ConfigEntry[]>();
   private readonly listIndex = new Map<string, number>();
   private readonly blocks = new Map<number, Block>();
@@ -197,7 +200,8 @@ export class SimKeithley2450 extends ScpiInstrument {
       },
       query: () => String(this.vRange),
     });
-    this.on(':SOURce#:VOLTage:DELay[:AUTO]', { set: () => undefined });
+    this.on(':SOURce#:VOLTage:DELay:AUTO', { set: (a) => void (this.sourceDelayAuto = parseBoolArg(a[0], 'auto delay')), query: () => (this.sourceDelayAuto ? '1' : '0') });
+    this.on(':SOURce#:VOLTage:DELay', { set: () => void (this.sourceDelayAuto = false), query: () => '0' });
     this.on(':SOURce#:VOLTage:READ:BACK', { set: (a) => void parseBoolArg(a[0], 'readback') });
     this.on(':OUTPut#[:STATe]', {
       set: (a) => {
@@ -287,7 +291,7 @@ export class SimKeithley2450 extends ScpiInstrument {
         },
         query: () => String(this.nplc),
       });
-      this.on(`:SENSe#:${fn}:AZERo[:STATe]`, { set: (a) => void parseBoolArg(a[0], 'autozero') });
+      this.on(`:SENSe#:${fn}:AZERo[:STATe]`, { set: (a) => void (this.autozero = parseBoolArg(a[0], 'autozero')), query: () => (this.autozero ? '1' : '0') });
       this.on(`:SENSe#:${fn}:RSENse`, { set: (a) => void parseBoolArg(a[0], 'remote sense') });
     }
     this.on(':SENSe#:CURRent[:DC]:RANGe[:UPPer]', {

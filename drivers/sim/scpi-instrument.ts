@@ -35,6 +35,7 @@ export abstract class ScpiInstrument implements SimInstrument {
     this.on('*ESR', { query: () => '0' });
     this.on('*STB', { query: () => (this.errors.length ? '4' : '0') });
     this.on('*TRG', { set: () => this.busTrigger() });
+    this.on('*OPT', { query: () => '0' });
     this.on(':SYSTem:ERRor[:NEXT]', { query: () => this.nextError() });
     this.on(':SYSTem:ERRor:COUNt', { query: () => String(this.errors.length) });
   }

@@ -54,14 +54,18 @@ describe('station tooling', () => {
     writeFileSync(join(dir, 'good.json'), JSON.stringify(station(smu.port)));
     const good = await cli(['station', 'check', 'good.json'], dir);
     expect(good.code).toBe(0);
-    expect(good.stdout).toMatch(/^ok\s+smu \(TCPIP0::127\.0\.0\.1::\d+::SOCKET\): simulated KEITHLEY INSTRUMENTS MODEL 2450; output off$/m);
-    expect(good.stdout).toMatch(/^ok\s+awg .*: simulated Keysight Technologies 33522B; outputs off$/m);
+    expect(good.stdout).toMatch(/^ok\s+smu \(TCPIP0::127\.0\.0\.1::\d+::SOCKET\): simulated KEITHLEY INSTRUMENTS MODEL 2450; output off; mains 50 Hz, firmware 1\.7\.12b, options 0; error queue empty$/m);
+    expect(good.stdout).toMatch(/^ok\s+awg .*: simulated Keysight Technologies 33522B; outputs off; firmware [\d.-]+, options 0; error queue empty$/m);
     expect(good.stdout).toMatch(/all instruments answer, as declared, with their outputs off/);
 
     bench.smu.handleMessage(':OUTP ON');
+    // A 60 Hz mains and a left-over error are reported as they are.
+    bench.smu.lineFrequencyHz = 60;
+    bench.generator.handleMessage(':NOT:A:COMMAND');
     const on = await cli(['station', 'check', 'good.json'], dir);
     expect(on.code).toBe(0);
-    expect(on.stdout).toMatch(/^WARN\s+smu .*; output ON$/m);
+    expect(on.stdout).toMatch(/^WARN\s+smu .*; output ON; mains 60 Hz, /m);
+    expect(on.stdout).toMatch(/^WARN\s+awg .*; error queue held -113,"Undefined header"$/m);
     expect(on.stdout).toMatch(/1 with an output on \(`neuroprobe safe-off good\.json` switches them off\)/);
     expect(bench.smu.isOutputOn).toBe(true); // a check changes nothing
 

@@ -42,7 +42,8 @@ function smallestRange(value: number, ranges: number[]): number {
 export class Keithley2450 extends ScpiDriver implements SourceMeter {
   readonly role = 'source-meter' as const;
   readonly model = 'Keithley 2450';
-  readonly capabilities = KEITHLEY_2450_CAPABILITIES;
+  /** Per instrument: the mains frequency is read from it at identification. */
+  readonly capabilities: SmuCapabilities = { ...KEITHLEY_2450_CAPABILITIES };
   private listCreated = false;
 
   async identify(): Promise<string> {
@@ -51,6 +52,10 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     if (lang.trim().toUpperCase() !== 'SCPI') {
       throw new DriverError(`${this.label}: command language is "${lang.trim()}"; set it to SCPI (*LANG SCPI, then power-cycle)`);
     }
+    // NPLC read apertures follow the mains the instrument measured (50 or 60 Hz), never an assumption.
+    const lfr = await this.scpi.queryNumber(':SYST:LFR?');
+    if (lfr !== 50 && lfr !== 60) throw new DriverError(`${this.label}: :SYST:LFR? answered ${lfr}, not 50 or 60 Hz`);
+    this.capabilities.lineFrequencyHz = lfr;
     return idn.trim();
   }
 
@@ -233,6 +238,18 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
       }
     }
     return { currentA, voltageV, timeS };
+  }
+
+  /** Instrument-level settings at run start (per-train NPLC, ranges and limits are the protocol's parameters). */
+  override async settings(): Promise<Record<string, number | string>> {
+    return {
+      ...(await super.settings()),
+      line_frequency_Hz: this.capabilities.lineFrequencyHz,
+      autozero: (await this.scpi.query(':SENS:CURR:AZER?')).trim() === '1' ? 'on' : 'off',
+      source_delay: (await this.scpi.query(':SOUR:VOLT:DEL:AUTO?')).trim() === '1' ? 'auto' : 'fixed',
+      nplc_at_start: await this.scpi.queryNumber(':SENS:CURR:NPLC?'),
+      current_autorange_at_start: (await this.scpi.query(':SENS:CURR:RANG:AUTO?')).trim() === '1' ? 'on' : 'off',
+    };
   }
 
   /** Stops the trigger model, sets 0 V, switches the output off and confirms it (the query also proves the commands were processed). */

@@ -165,6 +165,11 @@ export class ElliptecStage implements RotationStage {
     if (!/^[0-9A-F]GS[0-9A-F]{2}$/i.test(r) && !/^[0-9A-F]PO/i.test(r)) throw new DriverError(`${this.label}: "st" answered "${r}"`);
   }
 
+  async settings(): Promise<Record<string, number | string>> {
+    const i = this.requireInfo();
+    return { serial: i.serial, firmware: i.firmware, travel_deg: i.travelDeg, pulses_per_travel: i.pulsesPerTravel, position_deg: await this.position(), backlash_deg: this.backlashDeg };
+  }
+
   /** A stage has no output to leave on; its position, by query. */
   async describeOutputs(): Promise<{ anyOn: boolean; text: string }> {
     if (!this.info) await this.identify();

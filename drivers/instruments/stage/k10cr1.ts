@@ -124,6 +124,10 @@ export class K10cr1Stage implements RotationStage {
     await this.position();
   }
 
+  async settings(): Promise<Record<string, number | string>> {
+    return { serial: this.serial ?? '', counts_per_deg: K10CR1_COUNTS_PER_DEG, position_deg: await this.position(), backlash_deg: this.backlashDeg };
+  }
+
   async describeOutputs(): Promise<{ anyOn: boolean; text: string }> {
     return { anyOn: false, text: `at ${(await this.position()).toFixed(3)}°` };
   }
