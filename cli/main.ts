@@ -580,14 +580,15 @@ export function buildProgram(): Command {
 
   program
     .command('sim')
-    .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1, Elliptec ELL14 stage on --port + 2')
+    .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1, Elliptec ELL14 on --port + 2, InfiniiVision on --port + 3, K10CR1 on --port + 4')
     .option('--port <n>', 'TCP port of the simulated 2450 (0 = any free port)', '5025')
     .option('--seed <n>', 'seed of the device model', '1')
     .option('--real-time <factor>', 'play pulse trains in wall-clock time (1 = real time, 10 = ten times faster); default: instantly')
     .option('--fault <kind@train>', 'inject a fault into the 2450 from the n-th pulse train: timeout|garble|error|disconnect|short, e.g. short@3 (repeatable)', collect, [])
     .option('--json', 'print one machine-readable readiness line naming every instrument and its resource')
-    .option('--pty', 'also offer the stage on a pseudo-terminal (socat), as a USB-serial stage would appear')
-    .action(async (o: { port: string; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean }) => {
+    .option('--pty', 'also offer the stages on pseudo-terminals (socat), as USB-serial stages would appear')
+    .option('--vxi11', 'also serve the SCPI instruments over VXI-11 (TCPIP0::127.0.0.1::inst0..2::INSTR; the portmapper needs port 111)')
+    .action(async (o: { port: string; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean; vxi11?: boolean }) => {
       const port = Number(o.port);
       const seed = Number(o.seed);
       const factor = o.realTime === undefined ? undefined : Number(o.realTime);
@@ -600,7 +601,7 @@ export function buildProgram(): Command {
         if (!parsed?.success) throw new UsageError(`--fault "${f}": expected kind@train with kind one of timeout, garble, error, disconnect, short and train ≥ 1`);
         return parsed.data;
       });
-      await serveSimulatedBench(port, seed, factor, faults, { json: o.json, pty: o.pty });
+      await serveSimulatedBench(port, seed, factor, faults, { json: o.json, pty: o.pty, vxi11: o.vxi11 });
     });
 
   program

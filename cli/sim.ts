@@ -12,12 +12,15 @@ import { splitApt } from '../drivers/instruments/stage/apt-protocol.ts';
 import { SimBench } from '../drivers/sim/bench.ts';
 import { simBenchConfig, simulatedStation } from '../protocols/station.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
+import { type Vxi11Server, serveVxi11 } from '../drivers/sim/vxi11-server.ts';
 import type { Fault } from '../drivers/sim/faults.ts';
 
 export interface SimServeOptions {
   json?: boolean;
-  /** Also offer the stage on a pseudo-terminal (needs socat). */
+  /** Also offer the stages on pseudo-terminals (needs socat). */
   pty?: boolean;
+  /** Also serve the SCPI instruments over VXI-11 (portmapper on port 111). */
+  vxi11?: boolean;
 }
 
 export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = [], opts: SimServeOptions = {}): Promise<void> {
@@ -42,6 +45,8 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
       ptys[name] = path;
     }
   }
+  const vxi: Vxi11Server | null = opts.vxi11 ? await serveVxi11({ inst0: bench.instrument('keithley2450'), inst1: bench.instrument('keysight33500b'), inst2: bench.scope }) : null;
+  const vxiResource = (n: number) => (vxi ? { vxi11: `TCPIP0::127.0.0.1::inst${n}::INSTR` } : {});
   const ptyPath = ptys.ttyELL14 ?? null;
   const aptPty = ptys.ttyK10CR1 ?? null;
   // Listen for the stop signals before announcing readiness: a supervisor may signal
@@ -52,9 +57,9 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     process.once('SIGHUP', () => resolve());
   });
   const instruments = [
-    { model: 'keithley2450', role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET` },
-    { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET` },
-    { model: 'keysight-infiniivision', role: 'oscilloscope', resource: `TCPIP0::127.0.0.1::${scope.port}::SOCKET` },
+    { model: 'keithley2450', role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET`, ...vxiResource(0) },
+    { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET`, ...vxiResource(1) },
+    { model: 'keysight-infiniivision', role: 'oscilloscope', resource: `TCPIP0::127.0.0.1::${scope.port}::SOCKET`, ...vxiResource(2) },
     { model: 'thorlabs-ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
     { model: 'thorlabs-k10cr1', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${apt.port}::SOCKET`, protocol: 'thorlabs-apt', ...(aptPty ? { pty: aptPty, serial: `ASRL${aptPty}::INSTR` } : {}) },
   ];
@@ -66,12 +71,13 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
       `  InfiniiVision     TCPIP0::127.0.0.1::${scope.port}::SOCKET (scope: device V on CH1, current ×10⁴ V/A on CH2)\n` +
       `  Elliptec ELL14    TCPIP0::127.0.0.1::${stage.port}::SOCKET (Elliptec ASCII)${ptyPath ? `, serial ASRL${ptyPath}::INSTR` : ''}\n` +
       `  Thorlabs K10CR1   TCPIP0::127.0.0.1::${apt.port}::SOCKET (APT binary)${aptPty ? `, serial ASRL${aptPty}::INSTR` : ''}\n` +
+      (vxi ? `  VXI-11            TCPIP0::127.0.0.1::inst0::INSTR (2450), inst1 (33522B), inst2 (scope); portmapper on port ${vxi.portmapperPort}\n` : '') +
       `Ctrl-C to stop.\n`,
   );
   await stopped;
   bench.smu.forceOutputOff();
   bench.generator.forceOutputsOff();
   for (const socat of socats) socat.kill();
-  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close(), apt.close()]);
+  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close(), apt.close(), vxi?.close()]);
   process.stdout.write('simulated bench stopped\n');
 }
