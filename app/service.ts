@@ -8,12 +8,13 @@ import { comparisonMarkdown, renderCardHtml, renderCardMarkdown, variationMarkdo
 import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import { type ImportOptions, importBytes, importCsv, importWorkbook } from './import/import-run.ts';
+import { plotRead } from './plot-read.ts';
 import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
 import { type OutputOptions, writeOutputFile, writeOutputFileVia } from './output-file.ts';
-import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readChannel, readMetrics } from '../db/reader.ts';
-import { type XY, decimateMinMax } from '../analysis/decimate.ts';
+import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
+import type { XY } from '../analysis/decimate.ts';
 import { RunRecorder } from '../db/recorder.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
 import { getProtocol, listProtocols } from '../protocols/registry.ts';
@@ -306,14 +307,8 @@ export class NeuroProbeApp {
 
   /** One channel against another (x defaults to the sample index), min/max-decimated for plotting. */
   channelForPlot(runId: number, yChannel: string, xChannel?: string, maxPoints = 4000, xRange?: [number, number]): XY {
-    const y = readChannel(this.db, runId, yChannel);
-    const x = xChannel ? readChannel(this.db, runId, xChannel) : Float64Array.from(y, (_, i) => i);
-    if (!xRange) return decimateMinMax(x, y, maxPoints);
-    // A zoomed view: only the samples in the visible x-range, decimated to the same width.
-    const [lo, hi] = xRange[0] <= xRange[1] ? xRange : [xRange[1], xRange[0]];
-    const keep: number[] = [];
-    for (let i = 0; i < x.length; i++) if (x[i] >= lo && x[i] <= hi) keep.push(i);
-    return decimateMinMax(Float64Array.from(keep, (i) => x[i]), Float64Array.from(keep, (i) => y[i]), maxPoints);
+    getRun(this.db, runId);
+    return plotRead(this.db, runId, yChannel, xChannel, maxPoints, xRange);
   }
 
   /** A whole text export as one string (small runs; use exportRunParts or exportRunToFile for large ones). */

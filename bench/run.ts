@@ -19,6 +19,7 @@ import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
 import { protocolOverheads, trainRates } from './protocols.ts';
 import { enduranceRssFigures, startupFigures } from './startup.ts';
+import { plotReadFigures } from './plots.ts';
 
 function line(name: string, value: string): void {
   process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
@@ -68,7 +69,7 @@ async function enduranceCyclesPerSecond(dir: string): Promise<void> {
   line(`endurance, ${cycles.toExponential(0)} SET/RESET cycles (2 reads each), stored`, `${(cycles / s).toFixed(0)} cycles/s (10⁶ cycles ≈ ${((1e6 / cycles) * s).toFixed(0)} s)`);
 }
 
-function storageThroughput(dir: string): void {
+export function storageThroughput(dir: string): void {
   const channels = 6;
   const perChannel = 1_000_000;
   const batch = 10_000;
@@ -182,6 +183,7 @@ export async function runBenchmarks(): Promise<void> {
     await ltpLtdPulsesPerSecond(dir);
     await enduranceCyclesPerSecond(dir);
     storageThroughput(dir);
+    plotReadFigures(dir, line);
     fitsPerSecond();
     enduranceMemory();
     enduranceRssFigures(line);

@@ -16,9 +16,9 @@ export function decodeFloat64LE(blob: Buffer, into?: Float64Array, offset = 0): 
   const n = blob.length / 8;
   const out = into ?? new Float64Array(n);
   if (LITTLE_ENDIAN_HOST) {
-    // Copy through an aligned buffer: the BLOB's own byteOffset need not be a multiple of 8.
-    const aligned = new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
-    out.set(aligned, offset);
+    // A view when the BLOB's bytes are 8-aligned (one copy, into `out`); else through an aligned copy.
+    const src = blob.byteOffset % 8 === 0 ? new Float64Array(blob.buffer, blob.byteOffset, n) : new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
+    out.set(src, offset);
   } else {
     for (let i = 0; i < n; i++) out[offset + i] = blob.readDoubleLE(i * 8);
   }

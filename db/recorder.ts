@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Metric } from '../analysis/metric.ts';
 import { encodeFloat64LE } from './blob.ts';
+import { summarise } from './summary.ts';
 import type { Db } from './database.ts';
 import { HEARTBEAT_MS, type Owner, thisProcess } from './ownership.ts';
 
@@ -77,7 +78,7 @@ interface Pending {
   buf: Float64Array;
   fill: number;
   /** Full chunks waiting for the next transaction. */
-  queued: { seq: number; first: number; n: number; data: Buffer }[];
+  queued: { seq: number; first: number; n: number; data: Buffer; summary: Buffer }[];
 }
 
 const now = () => new Date().toISOString();
@@ -182,7 +183,8 @@ export class RunRecorder {
   ) {
     this.chunkSamples = opts.chunkSamples ?? 8000;
     this.flushIntervalMs = opts.flushIntervalMs ?? 500;
-    this.insertChunk = db.prepare('INSERT INTO chunks (channel_id, seq, first_index, n, data) VALUES (?, ?, ?, ?, ?)');
+    // OR REPLACE: a partly filled chunk is written at each flush and rewritten as it grows (no small chunks).
+    this.insertChunk = db.prepare('INSERT OR REPLACE INTO chunks (channel_id, seq, first_index, n, data, summary) VALUES (?, ?, ?, ?, ?, ?)');
     this.insertEvent = db.prepare('INSERT INTO events (run_id, t_s, kind, data_json) VALUES (?, ?, ?, ?)');
     if (typeof run === 'number') {
       this.runId = run;
@@ -277,7 +279,7 @@ export class RunRecorder {
   /** Turns the chunk being filled into a queued BLOB (little-endian float64). */
   private seal(p: Pending): void {
     const data = encodeFloat64LE(p.buf, 0, p.fill);
-    p.queued.push({ seq: p.seq++, first: p.written, n: p.fill, data });
+    p.queued.push({ seq: p.seq++, first: p.written, n: p.fill, data, summary: summarise(p.buf, p.fill) });
     p.written += p.fill;
     this.queuedBytes += data.length;
     p.fill = 0;
@@ -287,9 +289,10 @@ export class RunRecorder {
   flush(all = true): void {
     this.db.transaction(() => {
       for (const p of this.pending.values()) {
-        if (all && p.fill > 0) this.seal(p);
-        for (const c of p.queued) this.insertChunk.run(p.channelId, c.seq, c.first, c.n, c.data);
+        for (const c of p.queued) this.insertChunk.run(p.channelId, c.seq, c.first, c.n, c.data, c.summary);
         p.queued = [];
+        // The chunk being filled is stored as it is (crash-safe) and rewritten as it grows.
+        if (all && p.fill > 0) this.insertChunk.run(p.channelId, p.seq, p.written, p.fill, encodeFloat64LE(p.buf, 0, p.fill), summarise(p.buf, p.fill));
       }
       for (const e of this.events) this.insertEvent.run(this.runId, e.tS, e.kind, e.data ? JSON.stringify(e.data) : null);
       this.events = [];
@@ -301,7 +304,7 @@ export class RunRecorder {
   /** Commits everything so far and records a point the run can be resumed from (with the simulated device's state, if any). */
   checkpoint(state: Record<string, number>, simState?: unknown): void {
     this.flush(true);
-    const counts = Object.fromEntries([...this.pending.entries()].map(([name, p]) => [name, p.written]));
+    const counts = Object.fromEntries([...this.pending.entries()].map(([name, p]) => [name, p.written + p.fill]));
     const samples = Math.max(0, ...Object.values(counts));
     const lastEvent = (this.db.prepare('SELECT MAX(id) AS m FROM events WHERE run_id = ?').get(this.runId) as { m: number | null }).m ?? 0;
     this.db

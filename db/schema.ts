@@ -147,6 +147,12 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE run_instruments ADD COLUMN settings_json TEXT;
   `,
+  // 6: min/max summaries beside each chunk (db/summary.ts), for plots of any length; an
+  // index that finds the chunks of an index range without reading their samples.
+  `
+  ALTER TABLE chunks ADD COLUMN summary BLOB;
+  CREATE INDEX chunks_by_first_index ON chunks (channel_id, first_index, n);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
