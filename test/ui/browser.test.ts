@@ -121,7 +121,14 @@ describe('the browser user interface', () => {
     await page.getByTestId('pause').click();
     await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 }).toBe('paused');
     expect(await api.handle('simState', {})).toMatchObject({ outputOn: false, triggerRunning: false });
-    const whilePaused = await points(page);
+    // Reads taken before the pause may still be drawing (appends are coalesced per frame): let the plot settle, then nothing more may arrive.
+    let whilePaused = await points(page);
+    for (let settled = false; !settled; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await points(page);
+      settled = now === whilePaused;
+      whilePaused = now;
+    }
     await new Promise((r) => setTimeout(r, 500));
     expect(await points(page)).toBe(whilePaused);
     await shot(page, 'run-paused');
