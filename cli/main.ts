@@ -489,6 +489,8 @@ export function buildProgram(): Command {
       const rows = [
         ['keithley2450', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', 'native SCPI mode (*LANG SCPI); trains as configuration lists + trigger model'],
         ['keysight33500b', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', '33500B/33600A series; triggered pulse bursts from the SMU\'s digital line'],
+        ['tektronix-afg31000', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', 'AFG31000 series; triggered pulse bursts from the SMU\'s digital line'],
+        ['keysight-81160a', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', '81150A/81160A; bursts armed by the external input'],
         ['thorlabs-ell14', 'rotation-stage', 'serial (Elliptec ASCII, 9600 8N1), LAN socket', 'Elliptec ELL14/ELL18 rotation mount holding a polarizer (wiring.rotationStage)'],
         ['thorlabs-k10cr1', 'rotation-stage', 'serial (Thorlabs APT binary, 115200 8N1, RTS/CTS), LAN socket', 'K10CR1 motorised rotation mount holding a polarizer (wiring.rotationStage)'],
         ['keysight-infiniivision', 'oscilloscope', 'LAN socket, VXI-11/USB-TMC (PyVISA bridge: text only)', 'InfiniiVision 3000T/4000 X: single-shot captures on EXT, WORD waveforms (wiring.oscilloscope)'],

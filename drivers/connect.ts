@@ -5,6 +5,8 @@ import { Keysight33500B } from './instruments/pulsegen/keysight33500b.ts';
 import type { Instrument, InstrumentRole } from './instruments/roles.ts';
 import { ElliptecStage, type ElliptecOptions } from './instruments/stage/elliptec.ts';
 import { InfiniiVision } from './instruments/scope/infiniivision.ts';
+import { TektronixAfg31000 } from './instruments/pulsegen/tektronix-afg31000.ts';
+import { Keysight81160A } from './instruments/pulsegen/keysight81160a.ts';
 import { K10cr1Stage } from './instruments/stage/k10cr1.ts';
 import { aptFrameLength } from './instruments/stage/apt-protocol.ts';
 import type { Framer } from './transport/line-reader.ts';
@@ -17,13 +19,15 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
 
 /** The role each model plays on a bench. */
 export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
   keithley2450: 'source-meter',
   keysight33500b: 'pulse-generator',
+  'tektronix-afg31000': 'pulse-generator',
+  'keysight-81160a': 'pulse-generator',
   'thorlabs-ell14': 'rotation-stage',
   'thorlabs-k10cr1': 'rotation-stage',
   'keysight-infiniivision': 'oscilloscope',
@@ -37,6 +41,8 @@ export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
 const FRAMING: Record<DriverModel, { read: string; write: string; framer?: Framer; baudRate: number; rtscts?: boolean }> = {
   keithley2450: { read: '\n', write: '\n', baudRate: 9600 },
   keysight33500b: { read: '\n', write: '\n', baudRate: 9600 },
+  'tektronix-afg31000': { read: '\n', write: '\n', baudRate: 9600 },
+  'keysight-81160a': { read: '\n', write: '\n', baudRate: 9600 },
   'thorlabs-ell14': { read: '\r\n', write: '', baudRate: 9600 },
   'thorlabs-k10cr1': { read: '', write: '', framer: aptFrameLength, baudRate: 115200, rtscts: true },
   'keysight-infiniivision': { read: '\n', write: '\n', baudRate: 9600 },
@@ -84,6 +90,10 @@ export function createDriver(model: DriverModel, transport: Transport, opts: Dri
       return new Keithley2450(transport);
     case 'keysight33500b':
       return new Keysight33500B(transport);
+    case 'tektronix-afg31000':
+      return new TektronixAfg31000(transport);
+    case 'keysight-81160a':
+      return new Keysight81160A(transport);
     case 'thorlabs-ell14':
       return new ElliptecStage(transport, opts.stage);
     case 'thorlabs-k10cr1':

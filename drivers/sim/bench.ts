@@ -17,6 +17,7 @@ import { SimKeysight33500B } from './keysight33500b.ts';
 import { SimElliptec } from './elliptec.ts';
 import { SimInfiniiVision } from './infiniivision.ts';
 import { SimK10cr1 } from './k10cr1.ts';
+import { SimKeysight81160A, SimTektronixAfg31000 } from './pulsegen-dialects.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
 import { type Fault, FaultyInstrument } from './faults.ts';
 
@@ -40,9 +41,14 @@ export interface SimBenchConfig {
   deviceCapacitanceF?: number;
   /** Which simulated stage turns the polarizer (default the ELL14). */
   polarizerStage?: 'thorlabs-ell14' | 'thorlabs-k10cr1';
+  /** Which generator family is on the bench (default the 33522B). */
+  generatorModel?: SimGeneratorModel;
 }
 
-export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
+export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
+
+/** The simulated generator families: one is wired into the bench (its pulses reach the device). */
+export type SimGeneratorModel = 'keysight33500b' | 'tektronix-afg31000' | 'keysight-81160a';
 
 /** A gate above this switches the simulated laser on, V (TTL). */
 const LIGHT_GATE_THRESHOLD_V = 1;
@@ -63,7 +69,7 @@ export class SimBench implements BenchEnvironment {
   readonly clock = new VirtualClock();
   readonly dut: Memristor;
   readonly smu = new SimKeithley2450();
-  readonly generator = new SimKeysight33500B();
+  readonly generator: SimKeysight33500B;
   readonly stage = new SimElliptec();
   readonly k10cr1 = new SimK10cr1();
   readonly scope: SimInfiniiVision;
@@ -73,6 +79,7 @@ export class SimBench implements BenchEnvironment {
   private readonly faulty = new Map<SimModel, FaultyInstrument>();
 
   constructor(readonly config: SimBenchConfig = {}) {
+    this.generator = config.generatorModel === 'tektronix-afg31000' ? new SimTektronixAfg31000() : config.generatorModel === 'keysight-81160a' ? new SimKeysight81160A() : new SimKeysight33500B();
     this.dut = new Memristor(config.device ?? {}, config.seed ?? 1, config.deviceIndex ?? 0);
     this.smu.attach(this);
     if (config.realTimeFactor !== undefined) this.smu.setRealTimeFactor(config.realTimeFactor);
@@ -89,7 +96,7 @@ export class SimBench implements BenchEnvironment {
     // The stage's faults are its own (`silentFor`): the SCPI fault wrapper does not apply.
     if (model === 'thorlabs-ell14') return this.stage;
     if (model === 'thorlabs-k10cr1') return this.k10cr1;
-    const inner = model === 'keithley2450' ? this.smu : model === 'keysight33500b' ? this.generator : this.scope;
+    const inner = model === 'keithley2450' ? this.smu : model === 'keysight-infiniivision' ? this.scope : this.generator;
     const fault = this.config.faults?.find((f) => f.instrument === model);
     if (!fault) return inner;
     let wrapped = this.faulty.get(model);

@@ -14,7 +14,7 @@ import { ScpiInstrument } from './scpi-instrument.ts';
 const FUNCTIONS = ['SINusoid', 'SQUare', 'TRIangle', 'RAMP', 'PULSe', 'PRBS', 'NOISe', 'ARB', 'DC'] as const;
 type Func = (typeof FUNCTIONS)[number];
 
-interface Channel {
+export interface Channel {
   func: Func;
   widthS: number;
   periodS: number;
@@ -71,12 +71,12 @@ export interface GeneratorHost {
 }
 
 export class SimKeysight33500B extends ScpiInstrument {
-  readonly model = 'Keysight 33522B';
-  private readonly channels: [Channel, Channel] = [defaults(), defaults()];
+  readonly model: string = 'Keysight 33522B';
+  protected readonly channels: [Channel, Channel] = [defaults(), defaults()];
   private scheduled: GeneratedPulse[] = [];
   private host: GeneratorHost | null = null;
 
-  constructor(private readonly serial = 'NPSIM33522') {
+  constructor(protected readonly serial = 'NPSIM33522') {
     super();
     this.register();
   }
@@ -135,13 +135,13 @@ export class SimKeysight33500B extends ScpiInstrument {
     this.scheduled = [];
   }
 
-  private ch(sfx: Suffixes, key: string): Channel {
+  protected ch(sfx: Suffixes, key: string): Channel {
     const n = sfx[key] ?? 1;
     if (n < 1 || n > 2) throw Errors.illegalValue(`channel ${n} (33522B has channels 1 and 2)`);
     return this.channels[n - 1];
   }
 
-  private maxLevel(c: Channel): number {
+  protected maxLevel(c: Channel): number {
     return c.loadOhm === Infinity ? 10 : 5;
   }
 
