@@ -494,6 +494,7 @@ export function buildProgram(): Command {
         ['thorlabs-ell14', 'rotation-stage', 'serial (Elliptec ASCII, 9600 8N1), LAN socket', 'Elliptec ELL14/ELL18 rotation mount holding a polarizer (wiring.rotationStage)'],
         ['thorlabs-k10cr1', 'rotation-stage', 'serial (Thorlabs APT binary, 115200 8N1, RTS/CTS), LAN socket', 'K10CR1 motorised rotation mount holding a polarizer (wiring.rotationStage)'],
         ['keysight-infiniivision', 'oscilloscope', 'LAN socket, VXI-11/USB-TMC (PyVISA bridge: text only)', 'InfiniiVision 3000T/4000 X: single-shot captures on EXT, WORD waveforms (wiring.oscilloscope)'],
+        ['newport-conex-agp', 'rotation-stage', 'serial (ASCII, 921600 8N1, XON/XOFF), LAN socket', 'CONEX-AGP with an AG-PR100P rotation stage (wiring.rotationStage)'],
         ['(light source)', 'light-source', 'a pulse-generator channel (TTL gate)', 'a laser gated by a generator channel, with its power at the sample (wiring.lightSource)'],
       ];
       process.stdout.write(rows.map((r) => `${r[0].padEnd(22)} ${r[1].padEnd(16)} ${r[2].padEnd(64)} ${r[3]}`).join('\n') + '\n');

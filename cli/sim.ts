@@ -31,11 +31,16 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const scope = await serveInstrument(bench.scope, port === 0 ? 0 : port + 3);
   const stage = await serveInstrument(bench.stage, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
   const apt = await serveInstrument(bench.k10cr1, port === 0 ? 0 : port + 4, '127.0.0.1', { split: (x) => splitApt(x), replyTerminator: '' });
+  const crlfLines = (x: string) => {
+    const parts = x.split('\n');
+    return { commands: parts.slice(0, -1).map((l) => l.replace(/\r$/, '')), rest: parts[parts.length - 1] };
+  };
+  const conex = await serveInstrument(bench.conex, port === 0 ? 0 : port + 5, '127.0.0.1', { split: crlfLines, replyTerminator: '\r\n' });
   const socats: ChildProcess[] = [];
   const ptys: Record<string, string> = {};
   if (opts.pty) {
     const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-sim-'));
-    for (const [name, p] of [['ttyELL14', stage.port], ['ttyK10CR1', apt.port]] as const) {
+    for (const [name, p] of [['ttyELL14', stage.port], ['ttyK10CR1', apt.port], ['ttyCONEX', conex.port]] as const) {
       const path = join(dir, name);
       const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `tcp:127.0.0.1:${p}`], { stdio: 'ignore' });
       socat.on('error', () => undefined);
@@ -49,6 +54,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   const vxiResource = (n: number) => (vxi ? { vxi11: `TCPIP0::127.0.0.1::inst${n}::INSTR` } : {});
   const ptyPath = ptys.ttyELL14 ?? null;
   const aptPty = ptys.ttyK10CR1 ?? null;
+  const conexPty = ptys.ttyCONEX ?? null;
   // Listen for the stop signals before announcing readiness: a supervisor may signal
   // as soon as it reads the announcement.
   const stopped = new Promise<void>((resolve) => {
@@ -62,6 +68,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     { model: 'keysight-infiniivision', role: 'oscilloscope', resource: `TCPIP0::127.0.0.1::${scope.port}::SOCKET`, ...vxiResource(2) },
     { model: 'thorlabs-ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
     { model: 'thorlabs-k10cr1', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${apt.port}::SOCKET`, protocol: 'thorlabs-apt', ...(aptPty ? { pty: aptPty, serial: `ASRL${aptPty}::INSTR` } : {}) },
+    { model: 'newport-conex-agp', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${conex.port}::SOCKET`, protocol: 'newport-ascii', ...(conexPty ? { pty: conexPty, serial: `ASRL${conexPty}::INSTR` } : {}) },
   ];
   if (opts.json) process.stdout.write(JSON.stringify({ ready: true, seed, instruments }) + '\n');
   else process.stdout.write(
@@ -71,6 +78,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
       `  InfiniiVision     TCPIP0::127.0.0.1::${scope.port}::SOCKET (scope: device V on CH1, current ×10⁴ V/A on CH2)\n` +
       `  Elliptec ELL14    TCPIP0::127.0.0.1::${stage.port}::SOCKET (Elliptec ASCII)${ptyPath ? `, serial ASRL${ptyPath}::INSTR` : ''}\n` +
       `  Thorlabs K10CR1   TCPIP0::127.0.0.1::${apt.port}::SOCKET (APT binary)${aptPty ? `, serial ASRL${aptPty}::INSTR` : ''}\n` +
+      `  Newport CONEX-AGP TCPIP0::127.0.0.1::${conex.port}::SOCKET (ASCII)${conexPty ? `, serial ASRL${conexPty}::INSTR` : ''}\n` +
       (vxi ? `  VXI-11            TCPIP0::127.0.0.1::inst0::INSTR (2450), inst1 (33522B), inst2 (scope); portmapper on port ${vxi.portmapperPort}\n` : '') +
       `Ctrl-C to stop.\n`,
   );
@@ -78,6 +86,6 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   bench.smu.forceOutputOff();
   bench.generator.forceOutputsOff();
   for (const socat of socats) socat.kill();
-  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close(), apt.close(), vxi?.close()]);
+  await Promise.all([smu.close(), gen.close(), scope.close(), stage.close(), apt.close(), conex.close(), vxi?.close()]);
   process.stdout.write('simulated bench stopped\n');
 }

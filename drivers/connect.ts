@@ -8,6 +8,7 @@ import { InfiniiVision } from './instruments/scope/infiniivision.ts';
 import { TektronixAfg31000 } from './instruments/pulsegen/tektronix-afg31000.ts';
 import { Keysight81160A } from './instruments/pulsegen/keysight81160a.ts';
 import { K10cr1Stage } from './instruments/stage/k10cr1.ts';
+import { ConexAgpStage } from './instruments/stage/conex-agp.ts';
 import { aptFrameLength } from './instruments/stage/apt-protocol.ts';
 import type { Framer } from './transport/line-reader.ts';
 import { Keithley2450 } from './instruments/smu/keithley2450.ts';
@@ -19,7 +20,7 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
 
 /** The role each model plays on a bench. */
@@ -30,6 +31,7 @@ export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
   'keysight-81160a': 'pulse-generator',
   'thorlabs-ell14': 'rotation-stage',
   'thorlabs-k10cr1': 'rotation-stage',
+  'newport-conex-agp': 'rotation-stage',
   'keysight-infiniivision': 'oscilloscope',
 };
 
@@ -38,7 +40,8 @@ export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
  * commands and replies with LF; Elliptec commands have no terminator and replies end CR LF
  * (9600 8N1); APT messages are binary, cut by their header (115200 8N1, RTS/CTS).
  */
-const FRAMING: Record<DriverModel, { read: string; write: string; framer?: Framer; baudRate: number; rtscts?: boolean }> = {
+const FRAMING: Record<DriverModel, { read: string; write: string; framer?: Framer; baudRate: number; rtscts?: boolean; xonxoff?: boolean }> = {
+  'newport-conex-agp': { read: '\r\n', write: '\r\n', baudRate: 921600, xonxoff: true },
   keithley2450: { read: '\n', write: '\n', baudRate: 9600 },
   keysight33500b: { read: '\n', write: '\n', baudRate: 9600 },
   'tektronix-afg31000': { read: '\n', write: '\n', baudRate: 9600 },
@@ -75,7 +78,7 @@ export async function openTransport(resource: string, opts: ConnectOptions = {})
     case 'usb':
       return PyVisaBridgeTransport.open(resource, { timeoutMs: opts.timeoutMs });
     case 'serial':
-      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate ?? framing.baudRate, timeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write, framer: framing.framer, rtscts: framing.rtscts });
+      return SerialTransport.open(resource, { path: d.path, baudRate: opts.baudRate ?? framing.baudRate, timeoutMs: opts.timeoutMs, terminator: framing.read, writeTerminator: framing.write, framer: framing.framer, rtscts: framing.rtscts, xonxoff: framing.xonxoff });
   }
 }
 
@@ -98,6 +101,8 @@ export function createDriver(model: DriverModel, transport: Transport, opts: Dri
       return new ElliptecStage(transport, opts.stage);
     case 'thorlabs-k10cr1':
       return new K10cr1Stage(transport, opts.stage);
+    case 'newport-conex-agp':
+      return new ConexAgpStage(transport, { ...opts.stage, address: opts.stage?.address ? parseInt(opts.stage.address, 16) : 1 });
     case 'keysight-infiniivision':
       return new InfiniiVision(transport);
   }

@@ -17,6 +17,7 @@ import { SimKeysight33500B } from './keysight33500b.ts';
 import { SimElliptec } from './elliptec.ts';
 import { SimInfiniiVision } from './infiniivision.ts';
 import { SimK10cr1 } from './k10cr1.ts';
+import { SimConexAgp } from './conex-agp.ts';
 import { SimKeysight81160A, SimTektronixAfg31000 } from './pulsegen-dialects.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
 import { type Fault, FaultyInstrument } from './faults.ts';
@@ -40,12 +41,12 @@ export interface SimBenchConfig {
   /** Device capacitance: displacement current C·dV/dt on the scope's current channel, F. */
   deviceCapacitanceF?: number;
   /** Which simulated stage turns the polarizer (default the ELL14). */
-  polarizerStage?: 'thorlabs-ell14' | 'thorlabs-k10cr1';
+  polarizerStage?: 'thorlabs-ell14' | 'thorlabs-k10cr1' | 'newport-conex-agp';
   /** Which generator family is on the bench (default the 33522B). */
   generatorModel?: SimGeneratorModel;
 }
 
-export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'keysight-infiniivision'] as const;
+export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
 
 /** The simulated generator families: one is wired into the bench (its pulses reach the device). */
 export type SimGeneratorModel = 'keysight33500b' | 'tektronix-afg31000' | 'keysight-81160a';
@@ -72,6 +73,7 @@ export class SimBench implements BenchEnvironment {
   readonly generator: SimKeysight33500B;
   readonly stage = new SimElliptec();
   readonly k10cr1 = new SimK10cr1();
+  readonly conex = new SimConexAgp();
   readonly scope: SimInfiniiVision;
   /** When set, every stretch a generator pulse drives the device is logged with its exact ∫V·I dt (tests compare the scope's integral with it). */
   deviceEnergyLog: { t0: number; t1: number; levelV: number; energyJ: number; gStartS: number }[] | null = null;
@@ -96,6 +98,7 @@ export class SimBench implements BenchEnvironment {
     // The stage's faults are its own (`silentFor`): the SCPI fault wrapper does not apply.
     if (model === 'thorlabs-ell14') return this.stage;
     if (model === 'thorlabs-k10cr1') return this.k10cr1;
+    if (model === 'newport-conex-agp') return this.conex;
     const inner = model === 'keithley2450' ? this.smu : model === 'keysight-infiniivision' ? this.scope : this.generator;
     const fault = this.config.faults?.find((f) => f.instrument === model);
     if (!fault) return inner;
@@ -115,12 +118,14 @@ export class SimBench implements BenchEnvironment {
     this.clock.restore(s.clockS);
     this.dut.restore(s.dut);
     if (this.config.polarizerStage === 'thorlabs-k10cr1') this.k10cr1.moveToAngle(s.stageDeg);
+    else if (this.config.polarizerStage === 'newport-conex-agp') this.conex.moveToAngle(s.stageDeg);
     else this.stage.moveToAngle(s.stageDeg);
   }
 
   /** The polarizer's angle: where the stage holding it stands, degrees. */
   get polarizerDeg(): number {
-    return this.config.polarizerStage === 'thorlabs-k10cr1' ? this.k10cr1.angleDeg : this.stage.angleDeg;
+    const s = this.config.polarizerStage;
+    return s === 'thorlabs-k10cr1' ? this.k10cr1.angleDeg : s === 'newport-conex-agp' ? this.conex.angleDeg : this.stage.angleDeg;
   }
 
   /** The light on the device now: power at the sample and polarization angle (the polarizer on the stage), or none. */

@@ -17,6 +17,8 @@ export interface SerialOptions {
   framer?: Framer;
   /** RTS/CTS hardware flow control (Thorlabs APT controllers). */
   rtscts?: boolean;
+  /** XON/XOFF software flow control (Newport controllers). */
+  xonxoff?: boolean;
 }
 
 export class SerialTransport extends LineTransport {
@@ -37,7 +39,7 @@ export class SerialTransport extends LineTransport {
 
   static open(resource: string, opts: SerialOptions): Promise<SerialTransport> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false, rtscts: opts.rtscts ?? false });
+      const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false, rtscts: opts.rtscts ?? false, xon: opts.xonxoff ?? false, xoff: opts.xonxoff ?? false });
       port.open((e) => {
         if (e) reject(new TransportError(`${resource}: cannot open serial port ${opts.path} (${e.message})`, 'io'));
         else resolve(new SerialTransport(resource, port, opts.terminator ?? '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.writeTerminator ?? opts.terminator ?? '\n', opts.framer));
