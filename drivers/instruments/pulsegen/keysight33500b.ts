@@ -10,6 +10,7 @@ import { DriverError, checkRange } from '../errors.ts';
 import type { ArbitrarySetup, PulseGenCapabilities, PulseGenerator, PulseSetup } from '../roles.ts';
 import { encodeBlock } from '../../scpi/block.ts';
 import { ScpiDriver } from '../scpi-driver.ts';
+import { validatePulseSetup } from './validate-pulses.ts';
 import { scpiNumber } from '../scpi-session.ts';
 
 export const KEYSIGHT_33500B_CAPABILITIES: PulseGenCapabilities = {
@@ -31,15 +32,7 @@ export class Keysight33500B extends ScpiDriver implements PulseGenerator {
   }
 
   validatePulses(s: PulseSetup): void {
-    const c = this.capabilities;
-    const L = this.label;
-    if (!Number.isInteger(s.channel) || s.channel < 1 || s.channel > c.channels) throw new DriverError(`${L}: channel ${s.channel} does not exist (1..${c.channels})`);
-    checkRange(L, 'pulse amplitude', s.amplitudeV, -c.maxAbsLevelV, c.maxAbsLevelV, 'V');
-    if (Math.abs(s.amplitudeV) < c.minAmplitudeV) throw new DriverError(`${L}: pulse amplitude ${s.amplitudeV} V is below the smallest it plays (${c.minAmplitudeV} V)`);
-    checkRange(L, 'pulse width', s.widthS, c.widthRangeS[0], c.widthRangeS[1], 's');
-    checkRange(L, 'pulse period', s.periodS, c.periodRangeS[0], c.periodRangeS[1], 's');
-    if (s.periodS <= s.widthS) throw new DriverError(`${L}: pulse period ${s.periodS} s must exceed the width ${s.widthS} s`);
-    checkRange(L, 'pulses per trigger', s.count, 1, c.maxBurstCount, 'pulses');
+    validatePulseSetup(this.label, this.capabilities, s);
   }
 
   async armPulses(s: PulseSetup): Promise<void> {

@@ -10,6 +10,7 @@ import { DriverError } from '../errors.ts';
 import type { RotationStage } from '../roles.ts';
 import type { Transport } from '../../transport/transport.ts';
 import type { StageLimits } from './elliptec.ts';
+import { checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
 
 export interface ConexOptions {
   /** Controller address, 1–31 (sent as two digits). */
@@ -97,9 +98,7 @@ export class ConexAgpStage implements RotationStage {
   }
 
   checkAngle(deg: number): void {
-    if (!Number.isFinite(deg) || deg < this.limits.minDeg || deg > this.limits.maxDeg) {
-      throw new DriverError(`${this.label}: angle ${deg}° is outside the stage's allowed travel ${this.limits.minDeg}…${this.limits.maxDeg}°`);
-    }
+    checkStageAngle(this.label, this.limits, deg);
   }
 
   async position(): Promise<number> {
@@ -116,10 +115,7 @@ export class ConexAgpStage implements RotationStage {
 
   async moveTo(deg: number): Promise<number> {
     this.checkAngle(deg);
-    const here = await this.position();
-    if (deg < here - 1e-9 && this.backlashDeg > 0) await this.moveAbsolute(Math.max(this.limits.minDeg, deg - this.backlashDeg));
-    await this.moveAbsolute(deg);
-    return this.position();
+    return moveApproachingFromBelow(deg, { limits: this.limits, backlashDeg: this.backlashDeg, position: () => this.position(), moveAbsolute: (d) => this.moveAbsolute(d) });
   }
 
   async safeOff(): Promise<void> {

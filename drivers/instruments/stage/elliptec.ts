@@ -9,6 +9,7 @@ import { DriverError } from '../errors.ts';
 import { ELLIPTEC_STATUS, fromHex32, hex32 } from './elliptec-protocol.ts';
 import type { Transport } from '../../transport/transport.ts';
 import type { RotationStage } from '../roles.ts';
+import { checkStageAngle } from './stage-moves.ts';
 
 export interface ElliptecInfo {
   motorType: number;
@@ -126,9 +127,7 @@ export class ElliptecStage implements RotationStage {
 
   /** Refuses an angle outside the limits (before any command). */
   checkAngle(deg: number): void {
-    if (!Number.isFinite(deg) || deg < this.limits.minDeg || deg > this.limits.maxDeg) {
-      throw new DriverError(`${this.label}: angle ${deg}° is outside the stage's allowed travel ${this.limits.minDeg}…${this.limits.maxDeg}°`);
-    }
+    checkStageAngle(this.label, this.limits, deg);
   }
 
   /**

@@ -14,6 +14,7 @@ import type { RotationStage } from '../roles.ts';
 import type { Transport } from '../../transport/transport.ts';
 import { APT, type AptMessage, K10CR1_COUNTS_PER_DEG, chanPosition, longMessage, parseMessage, shortMessage } from './apt-protocol.ts';
 import type { StageLimits } from './elliptec.ts';
+import { checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
 
 export interface K10cr1Options {
   backlashDeg?: number;
@@ -95,9 +96,7 @@ export class K10cr1Stage implements RotationStage {
   }
 
   checkAngle(deg: number): void {
-    if (!Number.isFinite(deg) || deg < this.limits.minDeg || deg > this.limits.maxDeg) {
-      throw new DriverError(`${this.label}: angle ${deg}° is outside the stage's allowed travel ${this.limits.minDeg}…${this.limits.maxDeg}°`);
-    }
+    checkStageAngle(this.label, this.limits, deg);
   }
 
   async position(): Promise<number> {
@@ -112,10 +111,7 @@ export class K10cr1Stage implements RotationStage {
 
   async moveTo(deg: number): Promise<number> {
     this.checkAngle(deg);
-    const here = await this.position();
-    if (deg < here - 1e-9 && this.backlashDeg > 0) await this.moveAbsolute(Math.max(this.limits.minDeg, deg - this.backlashDeg));
-    await this.moveAbsolute(deg);
-    return this.position();
+    return moveApproachingFromBelow(deg, { limits: this.limits, backlashDeg: this.backlashDeg, position: () => this.position(), moveAbsolute: (d) => this.moveAbsolute(d) });
   }
 
   /** MOT_MOVE_STOP (immediate), then a position read proves the controller answers. */

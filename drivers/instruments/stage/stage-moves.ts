@@ -1,0 +1,23 @@
+// What every rotation-stage driver shares: the travel check made before anything is
+// sent, and the move that always finishes in the positive direction (taking out
+// backlash) and is read back.
+
+import { DriverError } from '../errors.ts';
+import type { StageLimits } from './elliptec.ts';
+
+export function checkStageAngle(label: string, limits: StageLimits, deg: number): void {
+  if (!Number.isFinite(deg) || deg < limits.minDeg || deg > limits.maxDeg) {
+    throw new DriverError(`${label}: angle ${deg}° is outside the stage's allowed travel ${limits.minDeg}…${limits.maxDeg}°`);
+  }
+}
+
+/** Moves to `deg` (first `backlashDeg` below it when coming from above) and returns the angle read back. */
+export async function moveApproachingFromBelow(
+  deg: number,
+  s: { limits: StageLimits; backlashDeg: number; position(): Promise<number>; moveAbsolute(deg: number): Promise<void> },
+): Promise<number> {
+  const here = await s.position();
+  if (deg < here - 1e-9 && s.backlashDeg > 0) await s.moveAbsolute(Math.max(s.limits.minDeg, deg - s.backlashDeg));
+  await s.moveAbsolute(deg);
+  return s.position();
+}
