@@ -47,19 +47,41 @@ let socket: WebSocket | null = null;
 
 function connect(): void {
   if (window.neuroprobe) {
-    window.neuroprobe.onEvent((e) => listeners.forEach((l) => l(e)));
+    window.neuroprobe.onEvent((e) => {
+      remember(e);
+      listeners.forEach((l) => l(e));
+    });
     return;
   }
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/events?token=${encodeURIComponent(token())}`;
   socket = new WebSocket(url);
   socket.onmessage = (m) => {
     const e = JSON.parse(String(m.data)) as ApiEvent;
+    remember(e);
     listeners.forEach((l) => l(e));
   };
   socket.onclose = () => {
     socket = null;
     setTimeout(connect, 1000); // the server restarted or the network blinked: reconnect
   };
+}
+
+/**
+ * The data of a run may arrive before the view showing it knows the run (a fast run's
+ * first reads come with its start): recent data and live-metric events are kept, and
+ * `replayFor` hands them to a view that has just learnt its run.
+ */
+const recent: ApiEvent[] = [];
+const RECENT_MAX = 500;
+
+export function replayFor(runId: number, l: Listener): void {
+  for (const e of recent) if ('runId' in e && e.runId === runId) l(e);
+}
+
+function remember(e: ApiEvent): void {
+  if (e.type !== 'run.data' && e.type !== 'run.live') return;
+  recent.push(e);
+  if (recent.length > RECENT_MAX) recent.splice(0, recent.length - RECENT_MAX);
 }
 
 export function onEvent(l: Listener): () => void {

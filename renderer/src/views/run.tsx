@@ -2,7 +2,7 @@
 // Resume / Abort, the event log and, at the end, the metrics.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { type ApiEvent, call, onEvent } from '../api.ts';
+import { type ApiEvent, call, onEvent, replayFor } from '../api.ts';
 import { Plot } from '../plot.tsx';
 
 export interface LiveState {
@@ -44,6 +44,19 @@ const LIVE: Record<string, LiveSpec> = {
   energy: { x: 'wf_t_s', y: 'wf_i_A', split: { channel: 'wf_pulse', names: {} }, xTitle: 'time from the pulse start (s)', yTitle: 'device current (A)' },
   retention: { x: 't_s', y: 'i_read_A', xTitle: 'time since programming (s)', yTitle: 'I_read (A)' },
 };
+/** What the live metrics are plotted against, per protocol (fixed before the first point: changing a plot's axis title redraws it empty). */
+const LIVE_AXIS: Record<string, string> = {
+  'ltp-ltd': 'cycle',
+  endurance: 'cycle',
+  ppf: 'Δt (s)',
+  iv: 'cycle',
+  forming: 'stress |V| (V)',
+  stdp: 'Δt = t_post − t_pre (s)',
+  'stp-ltp': 'pulses in the train n',
+  polarization: 'polarizer angle (°)',
+  energy: 'captured pulse',
+};
+
 const GENERIC: LiveSpec = { x: null, y: 'i_read_A', xTitle: 'read number', yTitle: 'I_read (A)' };
 
 /** Reads shown as conductance G = I_read / V_read when the run reads at a known voltage. */
@@ -71,9 +84,11 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
     setPlotKey((k) => k + 1);
   }, [runId]);
 
-  useEffect(
-    () =>
-      onEvent((e: ApiEvent) => {
+  // The plot of a new run is mounted one render after the run is known (plotKey): the
+  // reads that arrived before it are replayed into it once, then it follows the stream.
+  const replayedPlot = useRef(-1);
+  useEffect(() => {
+    const onData = (e: ApiEvent) => {
         if (e.type !== 'run.data' || e.runId !== runId || !appendRef.current) return;
         const y = e.channels[spec.y] ?? Object.values(e.channels)[0] ?? [];
         const xs = spec.x ? e.channels[spec.x] : undefined;
@@ -89,9 +104,13 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
           s.y.push(logYNow ? Math.abs(v) : v);
         }
         for (const [name, s] of byName) appendRef.current(name, s.x, s.y, e.sentMs);
-      }),
-    [runId, spec, vRead, logYNow],
-  );
+    };
+    if (runId !== null && replayedPlot.current !== plotKey) {
+      replayedPlot.current = plotKey;
+      replayFor(runId, onData);
+    }
+    return onEvent(onData);
+  }, [runId, plotKey, spec, vRead, logYNow]);
 
   const bind = useCallback((append: (name: string, x: number[], y: number[], sentMs?: number) => void) => {
     appendRef.current = append;
@@ -99,17 +118,19 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
 
   // Metrics of what is complete, as they come (one series per metric).
   const liveAppendRef = useRef<((name: string, x: number[], y: number[]) => void) | null>(null);
-  const [liveAxis, setLiveAxis] = useState<string | null>(null);
-  useEffect(() => setLiveAxis(null), [runId]);
-  useEffect(
-    () =>
-      onEvent((e: ApiEvent) => {
-        if (e.type !== 'run.live' || e.runId !== runId) return;
-        if (e.points.length) setLiveAxis(e.points[0].atLabel);
-        for (const p of e.points) liveAppendRef.current?.(`${p.key}${p.unit === '1' ? '' : ` (${p.unit})`}`, [p.at], [p.value]);
-      }),
-    [runId],
-  );
+  const liveAxis = live ? (LIVE_AXIS[live.protocol] ?? 'position in the run') : '';
+  const replayedLive = useRef(-1);
+  useEffect(() => {
+    const onLive = (e: ApiEvent) => {
+      if (e.type !== 'run.live' || e.runId !== runId) return;
+      for (const p of e.points) liveAppendRef.current?.(`${p.key}${p.unit === '1' ? '' : ` (${p.unit})`}`, [p.at], [p.value]);
+    };
+    if (runId !== null && replayedLive.current !== plotKey) {
+      replayedLive.current = plotKey;
+      replayFor(runId, onLive);
+    }
+    return onEvent(onLive);
+  }, [runId, plotKey]);
   const bindLive = useCallback((append: (name: string, x: number[], y: number[]) => void) => {
     liveAppendRef.current = append;
   }, []);
@@ -159,8 +180,9 @@ export function RunView({ live, onAbort }: { live: LiveState | null; onAbort: ()
         bindAppend={bind}
         testId="live-plot"
       />
-      <div hidden={liveAxis === null} data-testid="live-metric-plot">
-        <Plot key={`m${plotKey}`} title="Metrics of what is complete" xTitle={liveAxis ?? ''} yTitle="value" bindAppend={bindLive} testId="live-metric-plot-area" />
+      {/* Always laid out: a plot drawn while hidden has no size and autoranges on later points only. */}
+      <div data-testid="live-metric-plot">
+        <Plot key={`m${plotKey}`} title="Metrics of what is complete (each point when its cycle, pair or angle ends)" xTitle={liveAxis} yTitle="value" bindAppend={bindLive} testId="live-metric-plot-area" />
       </div>
       {live.metrics.length > 0 && (
         <table className="metrics" data-testid="live-metrics">
