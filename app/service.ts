@@ -9,11 +9,11 @@ import { TABLE3_REFERENCE } from '../analysis/table3.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import { type ImportOptions, importBytes, importCsv, importWorkbook } from './import/import-run.ts';
 import { plotRead } from './plot-read.ts';
-import { type AnalysisOptions, type ModelTarget, analyseRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
+import { type AnalysisOptions, type ModelTarget, analyseStoredRun, cardFigures, cardOf, exportDeviceModel, exportDeviceModelPython, optionsVersion, reanalyseAndStore } from './stored-analysis.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
 import { type OutputOptions, writeOutputFile, writeOutputFileVia } from './output-file.ts';
-import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readAllChannels, readMetrics } from '../db/reader.ts';
+import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readMetrics } from '../db/reader.ts';
 import type { XY } from '../analysis/decimate.ts';
 import { RunRecorder } from '../db/recorder.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
@@ -151,7 +151,7 @@ export class NeuroProbeApp {
       },
       recorder,
       // The card of a resumed run covers everything stored, not only the resumed part.
-      () => analyseRun(getRun(this.db, runId), { channels: readAllChannels(this.db, runId) }).metrics,
+      () => analyseStoredRun(this.db, getRun(this.db, runId)).metrics,
     );
   }
 
@@ -220,7 +220,7 @@ export class NeuroProbeApp {
   /** The card recomputed from the stored raw samples alone (nothing is written). */
   recomputeCard(runId: number, options: AnalysisOptions = {}): BenchmarkCard {
     const run = getRun(this.db, runId);
-    const { metrics } = analyseRun(run, { channels: readAllChannels(this.db, runId) }, options);
+    const { metrics } = analyseStoredRun(this.db, run, options);
     return cardOf(run, metrics, optionsVersion(options));
   }
 

@@ -12,6 +12,7 @@ import { decimateMinMax } from '../analysis/decimate.ts';
 import { ANALYSIS_VERSION } from '../analysis/version.ts';
 import type { Db } from '../db/database.ts';
 import { getRun, readAllChannels, readMetrics, type RunRecord } from '../db/reader.ts';
+import { readRange } from './plot-read.ts';
 import { insertMetrics } from '../db/recorder.ts';
 import { IMPORTED_PROTOCOL, type ImportedParams, analyseImported, importedCycles } from '../protocols/imported.ts';
 import { type LtpLtdParams, cyclesFromRunData } from '../protocols/ltp-ltd.ts';
@@ -54,13 +55,40 @@ function skipCycles(data: RunData, skip: number): RunData {
   return { channels: Object.fromEntries(Object.entries(data.channels).map(([k, v]) => [k, keep.map((i) => v[i])])) };
 }
 
+/** Samples per channel read at a time when a stored run is analysed as a stream. */
+const STREAM_WINDOW = 65_536;
+
+/**
+ * The analysis of a stored run. A protocol that analyses incrementally is fed the stored
+ * samples window by window (memory independent of the run's length); otherwise, and for
+ * options that need the whole record, the channels are read whole.
+ */
+export function analyseStoredRun(db: Db, run: RunRecord, options: AnalysisOptions = {}): AnalysisResult {
+  const protocol = run.protocolId === IMPORTED_PROTOCOL.id ? null : getProtocol(run.protocolId);
+  const incremental = protocol && !options.skipCycles ? protocol.incremental?.(run.params as never) : undefined;
+  if (!protocol || !incremental) return analyseRun(run, { channels: readAllChannels(db, run.id) }, options);
+  checkOptions(options);
+  const channels = db.prepare('SELECT c.id, c.name, COALESCE(SUM(k.n), 0) AS n FROM channels c LEFT JOIN chunks k ON k.channel_id = c.id WHERE c.run_id = ? GROUP BY c.id').all(run.id) as { id: number; name: string; n: number }[];
+  const longest = Math.max(0, ...channels.map((c) => c.n));
+  for (let i = 0; i < longest; i += STREAM_WINDOW) {
+    const chunk: Record<string, number[]> = {};
+    for (const c of channels) if (c.n > i) chunk[c.name] = readRange(db, c.id, i, Math.min(c.n, i + STREAM_WINDOW)) as unknown as number[];
+    incremental.push({ channels: chunk });
+  }
+  return withRunConditions(run, protocol, incremental.result());
+}
+
+function withRunConditions(run: RunRecord, protocol: ReturnType<typeof getProtocol>, analysed: AnalysisResult): AnalysisResult {
+  const stationConditions = runConditions(JSON.parse(run.station.json) as Parameters<typeof runConditions>[0], protocol.roles(run.params as never));
+  return { metrics: withStationConditions(analysed.metrics, { conditions: stationConditions }), conditions: { ...analysed.conditions, ...stationConditions } };
+}
+
 export function analyseRun(run: RunRecord, data: RunData, options: AnalysisOptions = {}): AnalysisResult {
   checkOptions(options);
   if (run.protocolId === IMPORTED_PROTOCOL.id) return analyseImported(data, { ...(run.params as unknown as ImportedParams), ...options });
   const protocol = getProtocol(run.protocolId);
   const analysed = protocol.analyse(options.skipCycles ? skipCycles(data, options.skipCycles) : data, run.params);
-  const stationConditions = runConditions(JSON.parse(run.station.json) as Parameters<typeof runConditions>[0], protocol.roles(run.params as never));
-  const result = { metrics: withStationConditions(analysed.metrics, { conditions: stationConditions }), conditions: { ...analysed.conditions, ...stationConditions } };
+  const result = withRunConditions(run, protocol, analysed);
   if (options.skipCycles) for (const m of result.metrics) m.conditions = { ...m.conditions, skipped_cycles: options.skipCycles };
   return result;
 }
@@ -97,7 +125,7 @@ export function cardOf(run: RunRecord, metrics: Metric[], analysisVersion: strin
 /** Re-analyses the stored raw samples and stores the new metrics beside the old ones. */
 export function reanalyseAndStore(db: Db, runId: number, options: AnalysisOptions): BenchmarkCard {
   const run = getRun(db, runId);
-  const { metrics } = analyseRun(run, { channels: readAllChannels(db, runId) }, options);
+  const { metrics } = analyseStoredRun(db, run, options);
   const version = optionsVersion(options);
   insertMetrics(db, runId, version, metrics);
   return cardOf(run, metrics, version);
