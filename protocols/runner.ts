@@ -175,7 +175,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const opened: Instrument[] = [];
   const snapshots: InstrumentSnapshot[] = [];
   let status: RunStatus = 'completed';
-  let reason = req.resume ? `all cycles done (resumed from checkpoint ${JSON.stringify(req.resume)})` : 'all cycles done';
+  let reason = req.resume ? `every step done (resumed from checkpoint ${JSON.stringify(req.resume)})` : 'every step done';
   // Protocols that analyse as they go get every chunk; others' chunks are kept for the end.
   const incremental = protocol.incremental?.(params);
   const chunks: DataChunk[] = [];

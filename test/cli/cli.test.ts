@@ -196,7 +196,7 @@ describe('crash and resume', () => {
     expect(runs.stdout).toMatch(/^1\s+SIM-D1\s+ltp-ltd v1\.1\.0\s+interrupted/m);
     const resumed = await cli(['resume', '1', '--db', 'crash.db', '--json'], dir);
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toMatch(/run 1 completed: all cycles done \(resumed from checkpoint/);
+    expect(resumed.stderr).toMatch(/run 1 completed: every step done \(resumed from checkpoint/);
     const card = JSON.parse(resumed.stdout);
     expect(card.runStatus).toBe('completed');
     expect(card.conditions.cycles).toBe(40);
