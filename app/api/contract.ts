@@ -152,7 +152,9 @@ export interface StationView {
   json: string;
   simulated: boolean;
   instruments: { id: string; model: string; role: string; resource: string }[];
-  limits: { maxAbsVoltageV: number; maxAbsCurrentA: number; complianceA: number; minPulseWidthS: number };
+  limits: { maxAbsVoltageV: number; maxAbsCurrentA: number; complianceA: number; minPulseWidthS: number; maxOpticalPowerMw?: number };
+  /** The rotation stage's allowed travel, degrees (lab frame), when the station has one. */
+  stageTravelDeg?: [number, number];
 }
 
 /** Events the server pushes to every connected client. */

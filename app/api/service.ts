@@ -237,7 +237,7 @@ export class ApiService {
   }
 
   private viewOf(s: Station): StationView {
-    return { name: s.name, json: JSON.stringify(s, null, 2), simulated: usesSimulator(s), instruments: s.instruments.map((i) => ({ id: i.id, model: i.model, role: i.role, resource: i.resource })), limits: s.limits };
+    return { name: s.name, json: JSON.stringify(s, null, 2), simulated: usesSimulator(s), instruments: s.instruments.map((i) => ({ id: i.id, model: i.model, role: i.role, resource: i.resource })), limits: s.limits, ...(s.wiring.rotationStage ? { stageTravelDeg: [s.wiring.rotationStage.minDeg, s.wiring.rotationStage.maxDeg] as [number, number] } : {}) };
   }
 
   check(p: { protocolId: string; params: Record<string, number | string>; device: string }): CheckResult {

@@ -104,15 +104,16 @@ function App() {
         </span>
         {station?.simulated && <span className="sim-badge" data-testid="sim-badge" title={station.name}>SIMULATED</span>}
         {playing && (
-          <span className="live-summary" data-testid="live-summary">
-            run {live.runId} · {live.protocol} · {live.total > 0 ? `${((100 * live.done) / live.total).toFixed(0)} %` : 'starting'}
-            {live.etaS !== null && live.status === 'running' ? ` · ${clock(live.etaS)} left` : live.status === 'paused' ? ' · paused' : ''}
+          // One group, kept together and at the right when the bar wraps.
+          <span className="run-controls">
+            <span className="live-summary" data-testid="live-summary">
+              run {live.runId} · {live.protocol} · {live.total > 0 ? `${((100 * live.done) / live.total).toFixed(0)} %` : 'starting'}
+              {live.etaS !== null && live.status === 'running' ? ` · ${clock(live.etaS)} left` : live.status === 'paused' ? ' · paused' : ''}
+            </span>
+            <button className="danger abort-global" onClick={abort} data-testid="abort-global" title="Esc Esc or Ctrl+.">
+              ■ ABORT run {live.runId}
+            </button>
           </span>
-        )}
-        {playing && (
-          <button className="danger abort-global" onClick={abort} data-testid="abort-global" title="Esc Esc or Ctrl+.">
-            ■ ABORT run {live.runId}
-          </button>
         )}
       </header>
       {error && <p role="alert" className="error">{error}</p>}

@@ -228,6 +228,7 @@ describe('the browser user interface', () => {
     await expect.poll(() => page.getByTestId('station-check').textContent()).toBe('valid');
     await page.getByTestId('station-use').click();
     await expect.poll(() => page.locator('.limits').textContent()).toMatch(/largest \|V\| on the device: 2 V/);
+    expect(await page.locator('.limits').textContent()).toMatch(/largest optical power at the sample: 5 mW.*polarizer stage travel: 0 … 360°/);
     await shot(page, 'bench');
     expect(errors).toEqual([]);
     await page.close();

@@ -72,6 +72,12 @@ export function BenchView({ station, onChanged }: { station: StationView; onChan
         <li>largest |I| the device may carry: {l.maxAbsCurrentA} A</li>
         <li>largest current limit (compliance): {l.complianceA} A</li>
         <li>shortest pulse: {l.minPulseWidthS} s</li>
+        {l.maxOpticalPowerMw !== undefined && <li>largest optical power at the sample: {l.maxOpticalPowerMw} mW</li>}
+        {station.stageTravelDeg && (
+          <li>
+            polarizer stage travel: {station.stageTravelDeg[0]} … {station.stageTravelDeg[1]}°
+          </li>
+        )}
       </ul>
       <p className="help">Parameters outside these limits are refused before any instrument command; on abort, error or a closed window the sources go to 0 V and off.</p>
       <details>
