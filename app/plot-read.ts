@@ -28,10 +28,13 @@ export function readRange(db: Db, id: number, i0: number, i1: number): Float64Ar
   const out = new Float64Array(Math.max(0, i1 - i0));
   // The index finds the overlapping chunks (a chunk starts at most one chunk length before i0); only their rows are read.
   const longest = (db.prepare('SELECT COALESCE(MAX(n), 0) AS n FROM chunks WHERE channel_id = ?').get(id) as { n: number }).n;
-  const rows = db
-    .prepare('SELECT first_index, n, data FROM chunks WHERE channel_id = ? AND first_index >= ? AND first_index < ? ORDER BY first_index')
-    .all(id, i0 - longest, i1)
-    .filter((r) => (r as { first_index: number; n: number }).first_index + (r as { n: number }).n > i0) as { first_index: number; n: number; data: Buffer }[];
+  const rows = (
+    db.prepare('SELECT first_index, n, data FROM chunks WHERE channel_id = ? AND first_index >= ? AND first_index < ? ORDER BY first_index').all(id, i0 - longest, i1) as {
+      first_index: number;
+      n: number;
+      data: Buffer;
+    }[]
+  ).filter((r) => r.first_index + r.n > i0);
   for (const r of rows) {
     const all = decodeFloat64LE(r.data);
     const from = Math.max(i0, r.first_index);

@@ -18,7 +18,8 @@ import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
 import { protocolOverheads, trainRates } from './protocols.ts';
-import { enduranceRssFigures, startupFigures } from './startup.ts';
+import { startupFigures } from './startup.ts';
+import { enduranceRssFigures } from './memory.ts';
 import { plotReadFigures } from './plots.ts';
 
 function line(name: string, value: string): void {

@@ -8,7 +8,7 @@ import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { AT_LIMIT_FRACTION, playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible, COMPLIANCE_PARAM, READ_NPLC_PARAM } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, DataChunk, ProtocolDefinition, RunData } from './protocol.ts';
 
@@ -21,8 +21,8 @@ export const ENDURANCE_PARAMS = {
   readDelayS: { kind: 'number', unit: 's', default: 1e-3, min: 0, max: 10, help: 'time at the read voltage before each read' },
   cycles: { kind: 'integer', unit: 'cycles', default: 10_000, min: 1, max: 100_000_000, help: 'SET/RESET cycles' },
   cyclesPerTrain: { kind: 'integer', unit: 'cycles', default: 1000, min: 1, max: 100_000, help: 'cycles played per hardware-timed train (one round trip each)' },
-  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
-  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+  complianceA: COMPLIANCE_PARAM,
+  nplc: READ_NPLC_PARAM,
   windowCriterion: { kind: 'number', unit: '1', default: 2, min: 1, max: 1e6, help: 'memory window W = G_LRS/G_HRS below which a cycle fails' },
   stopAfterFailure: { kind: 'enum', unit: '', default: 'yes', choices: ['yes', 'no'], help: 'stop when the failure criterion is met' },
 } as const;
@@ -131,11 +131,7 @@ export const enduranceProtocol: ProtocolDefinition<typeof ENDURANCE_PARAMS> = {
   roles: () => [],
 
   checkFeasible(p, bench: BenchInstruments) {
-    try {
-      bench.smu.validateTrain(program(p, Math.min(p.cycles, p.cyclesPerTrain)));
-    } catch (e) {
-      throw new ParamError(`endurance train: ${(e as Error).message}`);
-    }
+    feasible('endurance train', () => bench.smu.validateTrain(program(p, Math.min(p.cycles, p.cyclesPerTrain))));
   },
 
   async run(p, ctx) {

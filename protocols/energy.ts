@@ -18,8 +18,8 @@ import { mean, median, sampleStd } from '../analysis/stats.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
-import { safetyViolations } from './safety.ts';
+import { ParamError, type ParamValues, feasible } from './params.ts';
+import { pulseAndReadSafety } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const ENERGY_PARAMS = {
@@ -103,23 +103,14 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
     { name: 'wf_i_A', unit: 'A', description: 'scope: device current (current channel ÷ its V/A)' },
   ],
 
-  safetyViolations(p, limits) {
-    return safetyViolations(limits, {
-      voltages: [
-        ['amplitudeV', p.amplitudeV],
-        ['readVoltageV', p.readVoltageV],
-      ],
-      widths: [['widthS', p.widthS]],
-      complianceA: p.complianceA,
-    });
-  },
+  safetyViolations: pulseAndReadSafety,
 
   roles: (p) => (p.method === 'scope' ? ['pulse-generator', 'oscilloscope'] : []),
 
   checkFeasible(p, bench) {
     const ap = readApertureS(p.nplc, bench);
     if (p.intervalS < p.widthS + p.readDelayS + ap) throw new ParamError(`intervalS = ${p.intervalS} s is shorter than widthS + readDelayS + read integration`);
-    try {
+    feasible('', () => {
       if (p.method === 'scope') {
         if (!bench.scope || !bench.generator) throw new ParamError('method = scope needs an oscilloscope and a pulse generator (or --set method=smu-plateau)');
         bench.scope.validate(scopeSetup(p, bench));
@@ -129,9 +120,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
         if (p.widthS <= ap) throw new ParamError(`widthS = ${p.widthS} s must exceed the read integration (${ap.toPrecision(3)} s) to measure the plateau`);
         bench.smu.validateTrain(trainProgram(p, bench));
       }
-    } catch (e) {
-      throw e instanceof ParamError ? e : new ParamError((e as Error).message);
-    }
+    });
   },
 
   estimateDurationS(p) {

@@ -9,7 +9,7 @@ import { formingFromSteps, type FormingStep } from '../analysis/iv.ts';
 import type { TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { ProtocolDefinition } from './protocol.ts';
 
@@ -73,11 +73,7 @@ export const formingProtocol: ProtocolDefinition<typeof FORMING_PARAMS> = {
     if (Math.sign(p.startV) !== Math.sign(p.stopV) || Math.abs(p.stopV) < Math.abs(p.startV)) {
       throw new ParamError(`stopV = ${p.stopV} V must have the sign of startV = ${p.startV} V and be at least as large`);
     }
-    try {
-      bench.smu.validateTrain(stepProgram(p, p.stopV));
-    } catch (e) {
-      throw new ParamError((e as Error).message);
-    }
+    feasible('', () => bench.smu.validateTrain(stepProgram(p, p.stopV)));
   },
 
   estimateDurationS(p, lineFrequencyHz) {

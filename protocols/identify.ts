@@ -71,7 +71,7 @@ export async function identifyStation(station: Station, sim?: SimBench, opts: { 
       const simulated = parseResource(def.resource).kind === 'sim' || isSimulatorIdn(idn);
       const outputs = opts.outputs ? await driver.describeOutputs() : undefined;
       const settings = opts.outputs && driver.settings ? await driver.settings() : undefined;
-      const errors = opts.outputs && 'errorQueue' in driver && typeof driver.errorQueue === 'function' ? ((await driver.errorQueue()) as string[]) : undefined;
+      const errors = opts.outputs && driver.errorQueue ? await driver.errorQueue() : undefined;
       return { ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}), ...(settings ? { settings } : {}), ...(errors ? { errors } : {}) };
     },
     (message) => ({ ok: false, idn: null, simulated: false, message }),

@@ -9,7 +9,7 @@ import { analyseIv, type IvCycle, ivCycle } from '../analysis/iv.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
@@ -84,11 +84,7 @@ export const ivProtocol: ProtocolDefinition<typeof IV_PARAMS> = {
   roles: () => [],
 
   checkFeasible(p, bench) {
-    try {
-      check(p, bench);
-    } catch (e) {
-      throw e instanceof ParamError ? e : new ParamError((e as Error).message);
-    }
+    feasible('', () => check(p, bench));
   },
 
   estimateDurationS(p, lineFrequencyHz) {

@@ -13,7 +13,7 @@ import type { Conditions } from '../analysis/metric.ts';
 import type { Segment, TrainProgram, TrainReadings } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { atCurrentLimit, playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import { ChannelBuffer } from './channel-buffer.ts';
 import type { BenchInstruments, DataChunk, EventRecord, LivePoint, ProtocolDefinition, RunData } from './protocol.ts';
@@ -182,11 +182,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
 
   checkFeasible(p, bench) {
     if (p.readRepeats > 0) {
-      try {
-        bench.smu.validateTrain({ prologue: [], unit: [{ levelV: p.readVoltageV, durationS: p.readDelayS, measure: true }], repeat: p.readRepeats, limitA: p.complianceA, nplc: p.nplc });
-      } catch (e) {
-        throw new ParamError(`read-noise reads (readRepeats): ${(e as Error).message}`);
-      }
+      feasible('read-noise reads (readRepeats)', () => bench.smu.validateTrain({ prologue: [], unit: [{ levelV: p.readVoltageV, durationS: p.readDelayS, measure: true }], repeat: p.readRepeats, limitA: p.complianceA, nplc: p.nplc }));
     }
     for (const phase of PHASES) {
       const widthS = p[phase.width];
@@ -197,18 +193,11 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
         );
       }
       const program = trainProgram(p, phase, bench);
-      try {
-        bench.smu.validateTrain(program);
-      } catch (e) {
-        throw new ParamError(`${phase.name} train: ${(e as Error).message}`);
-      }
+      feasible(`${phase.name} train`, () => bench.smu.validateTrain(program));
       if (p.pulseSource === 'generator') {
-        if (!bench.generator) throw new ParamError('pulseSource = generator, but the station wires no pulse generator');
-        try {
-          bench.generator.validatePulses({ channel: bench.generatorChannel ?? 1, amplitudeV: p[phase.amp], widthS, periodS: p.pulseIntervalS, count: 1, trigger: 'external' });
-        } catch (e) {
-          throw new ParamError(`${phase.name} pulses: ${(e as Error).message}`);
-        }
+        const generator = bench.generator;
+        if (!generator) throw new ParamError('pulseSource = generator, but the station wires no pulse generator');
+        feasible(`${phase.name} pulses`, () => generator.validatePulses({ channel: bench.generatorChannel ?? 1, amplitudeV: p[phase.amp], widthS, periodS: p.pulseIntervalS, count: 1, trigger: 'external' }));
       }
     }
   },

@@ -15,6 +15,11 @@ export type ParamSpecs = Record<string, ParamSpec>;
 type ValueOf<S extends ParamSpec> = S extends { kind: 'enum' } | { kind: 'path' } ? string : number;
 export type ParamValues<T extends ParamSpecs> = { [K in keyof T]: ValueOf<T[K]> };
 
+/** The source-meter's current limit, as most pulse protocols take it. */
+export const COMPLIANCE_PARAM = { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' } as const;
+/** The integration time of each read, as most pulse protocols take it. */
+export const READ_NPLC_PARAM = { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' } as const;
+
 export class ParamError extends Error {
   constructor(message: string) {
     super(message);
@@ -61,6 +66,20 @@ export function parseAssignments(specs: ParamSpecs, assignments: string[], proto
     }
   }
   return out;
+}
+
+/**
+ * Runs an instrument driver's checks for a protocol's `checkFeasible`: the driver's
+ * refusal becomes a ParamError (a refusal before the run, never a failed run), prefixed
+ * with what was being checked and followed by a hint when there is one.
+ */
+export function feasible(what: string, check: () => void, hint = ''): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof ParamError) throw e;
+    throw new ParamError(`${what ? `${what}: ` : ''}${(e as Error).message}${hint ? ` ${hint}` : ''}`);
+  }
 }
 
 export function validateParams<T extends ParamSpecs>(specs: T, raw: unknown, protocolId: string): ParamValues<T> {

@@ -12,7 +12,7 @@ import type { Metric } from '../analysis/metric.ts';
 import type { TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible, COMPLIANCE_PARAM, READ_NPLC_PARAM } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
@@ -26,8 +26,8 @@ export const POLARIZATION_PARAMS = {
   readVoltageV: { kind: 'number', unit: 'V', default: 0.1, min: -10, max: 10, nonZero: true, help: 'read voltage (dark, lit and after)' },
   readDelayS: { kind: 'number', unit: 's', default: 4e-3, min: 1e-6, max: 10, help: 'time into the first light pulse before the lit read' },
   settleS: { kind: 'number', unit: 's', default: 20e-3, min: 1e-3, max: 100, help: 'time after the last light pulse before the read after' },
-  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
-  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+  complianceA: COMPLIANCE_PARAM,
+  nplc: READ_NPLC_PARAM,
 } as const;
 
 export type PolarizationParams = ParamValues<typeof POLARIZATION_PARAMS>;
@@ -94,13 +94,11 @@ export const polarizationProtocol: ProtocolDefinition<typeof POLARIZATION_PARAMS
     if (p.lightPeriodS <= p.lightWidthS) throw new ParamError(`lightPeriodS = ${p.lightPeriodS} s must exceed lightWidthS = ${p.lightWidthS} s`);
     const angles = angleList(p);
     if (angles.length < 3) throw new ParamError(`${angles.length} angle(s): the fit needs at least 3`);
-    try {
+    feasible('', () => {
       for (const a of angles) stage.checkAngle(a + (bench.stageOffsetDeg ?? 0));
       light.validatePulses({ widthS: p.lightWidthS, periodS: p.lightPeriodS, count: p.lightPulses });
       bench.smu.validateTrain(angleProgram(p, bench));
-    } catch (e) {
-      throw new ParamError((e as Error).message);
-    }
+    });
   },
 
   /** The instruments' programmed time (stage moves not included: they depend on the stage). */

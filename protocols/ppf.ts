@@ -8,8 +8,8 @@ import { analysePpf, type PpfPair } from '../analysis/ppf.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
-import { safetyViolations } from './safety.ts';
+import { ParamError, type ParamValues, feasible, COMPLIANCE_PARAM, READ_NPLC_PARAM } from './params.ts';
+import { pulseAndReadSafety } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const PPF_PARAMS = {
@@ -21,8 +21,8 @@ export const PPF_PARAMS = {
   settleS: { kind: 'number', unit: 's', default: 10, min: 0, max: 1e5, help: 'rest at 0 V before each pair, so the previous pair has decayed' },
   readVoltageV: { kind: 'number', unit: 'V', default: 0.1, min: -10, max: 10, nonZero: true, help: 'read voltage' },
   readDelayS: { kind: 'number', unit: 's', default: 1e-3, min: 0, max: 10, help: 'time at the read voltage after a pulse before the read' },
-  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
-  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+  complianceA: COMPLIANCE_PARAM,
+  nplc: READ_NPLC_PARAM,
 } as const;
 
 export type PpfParams = ParamValues<typeof PPF_PARAMS>;
@@ -66,16 +66,7 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
     { name: 'role', unit: '1', description: '0 = baseline before the pair, 1 = after pulse 1, 2 = after pulse 2' },
   ],
 
-  safetyViolations(p, limits) {
-    return safetyViolations(limits, {
-      voltages: [
-        ['amplitudeV', p.amplitudeV],
-        ['readVoltageV', p.readVoltageV],
-      ],
-      widths: [['widthS', p.widthS]],
-      complianceA: p.complianceA,
-    });
-  },
+  safetyViolations: pulseAndReadSafety,
 
   roles: () => [],
 
@@ -86,11 +77,7 @@ export const ppfProtocol: ProtocolDefinition<typeof PPF_PARAMS> = {
       throw new ParamError(`intervalMinS = ${p.intervalMinS} s is shorter than widthS + readDelayS + read integration (${shortest.toPrecision(3)} s)`);
     }
     for (const dt of ppfIntervals(p)) {
-      try {
-        bench.smu.validateTrain(pairProgram(p, dt, bench));
-      } catch (e) {
-        throw new ParamError(`pair at Δt = ${dt.toPrecision(3)} s: ${(e as Error).message}`);
-      }
+      feasible(`pair at Δt = ${dt.toPrecision(3)} s`, () => bench.smu.validateTrain(pairProgram(p, dt, bench)));
     }
   },
 

@@ -10,7 +10,7 @@
 import { analyseRetention } from '../analysis/retention.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible, COMPLIANCE_PARAM, READ_NPLC_PARAM } from './params.ts';
 import { safetyViolations } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
@@ -23,8 +23,8 @@ export const RETENTION_PARAMS = {
   firstReadS: { kind: 'number', unit: 's', default: 0.1, min: 1e-3, max: 1e6, help: 'first read, after the last pulse' },
   lastReadS: { kind: 'number', unit: 's', default: 1e4, min: 1e-3, max: 1e7, help: 'last read, after the last pulse' },
   reads: { kind: 'integer', unit: 'reads', default: 40, min: 6, max: 1000, help: 'log-spaced reads after programming (chained trains of up to 16 reads)' },
-  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
-  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+  complianceA: COMPLIANCE_PARAM,
+  nplc: READ_NPLC_PARAM,
 } as const;
 
 export type RetentionParams = ParamValues<typeof RETENTION_PARAMS>;
@@ -110,12 +110,10 @@ export const retentionProtocol: ProtocolDefinition<typeof RETENTION_PARAMS> = {
     if (p.pulseIntervalS < p.pulseWidthS) throw new ParamError(`pulseIntervalS = ${p.pulseIntervalS} s is shorter than pulseWidthS = ${p.pulseWidthS} s`);
     const prog = program(p, bench);
     if (readSegments(p, 0, p.reads, aperture(p, bench)).some((s) => s.durationS <= 0)) throw new ParamError('the reads are closer together than one read integration; use fewer reads or a lower nplc');
-    try {
+    feasible('retention train', () => {
       bench.smu.validateTrain(prog);
       for (const [from, to] of readBatches(p).slice(1)) bench.smu.validateTrain(readsProgram(p, from, to, bench));
-    } catch (e) {
-      throw new ParamError(`retention train: ${(e as Error).message}`);
-    }
+    });
   },
 
   estimateDurationS(p) {

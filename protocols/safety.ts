@@ -24,3 +24,18 @@ export function safetyViolations(limits: Limits, inputs: SafetyInputs): string[]
   if (inputs.complianceA > limits.maxAbsCurrentA) out.push(`complianceA = ${inputs.complianceA} A exceeds the device limit |I| ≤ ${limits.maxAbsCurrentA} A`);
   return out;
 }
+
+/** The checks of a protocol with one pulse shape and a read (PPF, STP→LTP, energy). */
+export function pulseAndReadSafety(
+  p: { amplitudeV: number; readVoltageV: number; widthS: number; complianceA: number },
+  limits: Limits,
+): string[] {
+  return safetyViolations(limits, {
+    voltages: [
+      ['amplitudeV', p.amplitudeV],
+      ['readVoltageV', p.readVoltageV],
+    ],
+    widths: [['widthS', p.widthS]],
+    complianceA: p.complianceA,
+  });
+}

@@ -15,7 +15,7 @@ import { analyseStdp } from '../analysis/stdp.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
+import { ParamError, type ParamValues, feasible, COMPLIANCE_PARAM, READ_NPLC_PARAM } from './params.ts';
 import { loadSpikeFile, spikeAt } from './spike-file.ts';
 import { basename } from 'node:path';
 import { safetyViolations } from './safety.ts';
@@ -43,8 +43,8 @@ export const STDP_PARAMS = {
   presetWidthS: { kind: 'number', unit: 's', default: 1e-3, min: 1e-9, max: 10, help: 'width of the preset pulses (period 2×)' },
   referenceTolerance: { kind: 'number', unit: '1', default: 0, min: 0, max: 0.5, help: 'before each pair, program back to the reference G (the read after the preset) within this relative tolerance; 0 = off' },
   maxVerifyPulses: { kind: 'integer', unit: 'pulses', default: 100, min: 1, max: 10_000, help: 'most program-and-verify pulses before a pair (presetAmplitudeV up, −presetAmplitudeV down)' },
-  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
-  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+  complianceA: COMPLIANCE_PARAM,
+  nplc: READ_NPLC_PARAM,
 } as const;
 
 export type StdpParams = ParamValues<typeof STDP_PARAMS>;
@@ -177,41 +177,28 @@ function spikeRecord(p: StdpParams): { which: number[]; t: number[]; v: number[]
 function check(p: StdpParams, bench: BenchInstruments): void {
   if (p.referenceTolerance > 0 && p.presetPulses === 0) throw new ParamError('referenceTolerance needs presetPulses > 0: the reference is the G read after the preset');
   if (p.referenceTolerance > 0) {
-    try {
-      bench.smu.validateTrain(verifyProgram(p, true));
-    } catch (e) {
-      throw new ParamError(`program-and-verify step: ${(e as Error).message}`);
-    }
+    feasible('program-and-verify step', () => bench.smu.validateTrain(verifyProgram(p, true)));
   }
   if (p.presetPulses > 0) {
-    try {
-      bench.smu.validateTrain(presetProgram(p));
-    } catch (e) {
-      throw new ParamError(`preset train: ${(e as Error).message}`);
-    }
+    feasible('preset train', () => bench.smu.validateTrain(presetProgram(p)));
   }
   if (p.player === 'generator') {
     const g = bench.generator;
-    if (!g?.validateArbitrary) throw new ParamError(`player = generator needs a pulse generator that plays arbitrary waveforms${g ? ` (${g.model} does not)` : ''}`);
+    const validateArbitrary = g?.validateArbitrary?.bind(g);
+    if (!validateArbitrary) throw new ParamError(`player = generator needs a pulse generator that plays arbitrary waveforms${g ? ` (${g.model} does not)` : ''}`);
     if (1 / p.arbSampleRateSa > p.spikeWidthS / 4) throw new ParamError(`arbSampleRateSa = ${p.arbSampleRateSa} Sa/s gives fewer than 4 points per spike (spikeWidthS = ${p.spikeWidthS} s)`);
     for (const dt of dtList(p)) {
-      try {
-        g.validateArbitrary({ channel: bench.generatorChannel ?? 1, samplesV: pairSamples(p, dt), sampleRateSa: p.arbSampleRateSa, trigger: 'external' });
+      feasible(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms`, () => {
+        validateArbitrary({ channel: bench.generatorChannel ?? 1, samplesV: pairSamples(p, dt), sampleRateSa: p.arbSampleRateSa, trigger: 'external' });
         bench.smu.validateTrain(pairProgram(p, dt));
-      } catch (e) {
-        throw new ParamError(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms: ${(e as Error).message}`);
-      }
+      });
     }
     return;
   }
   if (p.gridS > p.spikeWidthS + 1e-12) throw new ParamError(`gridS = ${p.gridS} s is coarser than the spike (spikeWidthS = ${p.spikeWidthS} s)`);
   if (p.dtMaxS < p.gridS) throw new ParamError(`dtMaxS = ${p.dtMaxS} s is shorter than one grid step (${p.gridS} s)`);
   for (const dt of dtList(p)) {
-    try {
-      bench.smu.validateTrain(pairProgram(p, dt));
-    } catch (e) {
-      throw new ParamError(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms: ${(e as Error).message} (coarser gridS or levelStepV, or a shorter tail, make the waveform fit)`);
-    }
+    feasible(`pair at Δt = ${(dt * 1e3).toFixed(3)} ms`, () => bench.smu.validateTrain(pairProgram(p, dt)), '(coarser gridS or levelStepV, or a shorter tail, make the waveform fit)');
   }
 }
 

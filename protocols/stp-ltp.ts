@@ -8,8 +8,8 @@ import { analyseStpLtp, type StpTrain } from '../analysis/stp-ltp.ts';
 import type { Segment, TrainProgram } from '../drivers/instruments/waveform.ts';
 import { programDurationS } from '../drivers/instruments/waveform.ts';
 import { playTrain, readApertureS, stopAtCurrentLimit } from './train.ts';
-import { ParamError, type ParamValues } from './params.ts';
-import { safetyViolations } from './safety.ts';
+import { ParamError, type ParamValues, feasible, COMPLIANCE_PARAM, READ_NPLC_PARAM } from './params.ts';
+import { pulseAndReadSafety } from './safety.ts';
 import type { BenchInstruments, ProtocolDefinition } from './protocol.ts';
 
 export const STP_LTP_PARAMS = {
@@ -23,8 +23,8 @@ export const STP_LTP_PARAMS = {
   lateMinS: { kind: 'number', unit: 's', default: 0.1, min: 1e-3, max: 1e5, help: 't_late is at least this' },
   settleS: { kind: 'number', unit: 's', default: 5, min: 0, max: 1e5, help: 'rest at 0 V before each train' },
   criterion: { kind: 'number', unit: '1', default: 0.5, min: 0.01, max: 0.99, help: 'retained fraction that marks the transition' },
-  complianceA: { kind: 'number', unit: 'A', default: 1e-3, min: 1e-9, max: 1, help: 'current limit of the source-meter' },
-  nplc: { kind: 'number', unit: 'PLC', default: 0.01, min: 0.01, max: 10, help: 'integration time of each read' },
+  complianceA: COMPLIANCE_PARAM,
+  nplc: READ_NPLC_PARAM,
 } as const;
 
 export type StpLtpParams = ParamValues<typeof STP_LTP_PARAMS>;
@@ -72,16 +72,7 @@ export const stpLtpProtocol: ProtocolDefinition<typeof STP_LTP_PARAMS> = {
     { name: 'role', unit: '1', description: '0 = before the train, 1 = at t_first, 2 = at t_late' },
   ],
 
-  safetyViolations(p, limits) {
-    return safetyViolations(limits, {
-      voltages: [
-        ['amplitudeV', p.amplitudeV],
-        ['readVoltageV', p.readVoltageV],
-      ],
-      widths: [['widthS', p.widthS]],
-      complianceA: p.complianceA,
-    });
-  },
+  safetyViolations: pulseAndReadSafety,
 
   roles: () => [],
 
@@ -91,11 +82,7 @@ export const stpLtpProtocol: ProtocolDefinition<typeof STP_LTP_PARAMS> = {
     for (const n of trainSizes(p)) {
       if (lateS(p, n) - p.firstReadS - ap <= 0) throw new ParamError(`t_late (${lateS(p, n)} s) must come after t_first + read (${(p.firstReadS + ap).toPrecision(3)} s)`);
     }
-    try {
-      bench.smu.validateTrain(trainProgram(p, p.nMax, bench));
-    } catch (e) {
-      throw new ParamError((e as Error).message);
-    }
+    feasible('', () => bench.smu.validateTrain(trainProgram(p, p.nMax, bench)));
   },
 
   estimateDurationS(p, lineFrequencyHz) {

@@ -1,9 +1,10 @@
 // The API contract: every command a front end may send (desktop window, browser, tests)
 // with its parameters validated by zod at the boundary, and every event the server
 // pushes. The web server and the Electron bridge carry exactly these messages. This
-// module imports nothing but zod, so the renderer can use it in a browser.
+// module imports nothing but zod and types, so the renderer can use it in a browser.
 
 import { z } from 'zod';
+import type { Table3Row } from '../../analysis/table3.ts';
 
 const runId = z.number().int().positive();
 const paramValues = z.record(z.string(), z.union([z.number(), z.string()]));
@@ -155,6 +156,25 @@ export interface StationView {
   limits: { maxAbsVoltageV: number; maxAbsCurrentA: number; complianceA: number; minPulseWidthS: number; maxOpticalPowerMw?: number };
   /** The rotation stage's allowed travel, degrees (lab frame), when the station has one. */
   stageTravelDeg?: [number, number];
+}
+
+/** A device placed on the die map by the position in its name, pass or fail under the criterion. */
+export interface DieMapEntry {
+  device: string;
+  row: number;
+  col: number;
+  pass: boolean;
+  source: string;
+}
+
+/** What `compare` answers. */
+export interface CompareResult {
+  rows: Table3Row[];
+  reference: Table3Row[];
+  sources: string[];
+  /** Pass fraction per source under the criterion, as text (null without a criterion). */
+  variation: string | null;
+  dieMap: DieMapEntry[] | null;
 }
 
 /** Events the server pushes to every connected client. */

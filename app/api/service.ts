@@ -23,7 +23,7 @@ import { parseMinimums } from '../criteria.ts';
 import { identifyStation } from '../../protocols/identify.ts';
 import { positionFromName } from '../../analysis/die-map.ts';
 import { minimumsCriterion } from '../../analysis/variation.ts';
-import { type ApiEvent, type CheckResult, type CommandName, ContractError, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
+import { type ApiEvent, type CheckResult, type CommandName, type CompareResult, ContractError, type DieMapEntry, type ParsedParams, type ProtocolView, type StationView, parseCommand } from './contract.ts';
 
 const DATA_INTERVAL_MS = 100;
 
@@ -155,7 +155,7 @@ export class ApiService {
         const cards = c.byDevice ? this.app.deviceCards(c.runIds) : c.runIds.map((id) => this.app.card(id));
         const variation = c.pass?.trim() ? variationBySource(cards, parseMinimums(c.pass), c.poolSources) : null;
         // The die map: each device with a position in its name, pass or fail under the criterion.
-        let dieMap: { device: string; row: number; col: number; pass: boolean; source: string }[] | null = null;
+        let dieMap: DieMapEntry[] | null = null;
         if (c.pass?.trim()) {
           const criterion = minimumsCriterion(parseMinimums(c.pass), cardKey);
           dieMap = cards.flatMap((card) => {
@@ -163,7 +163,8 @@ export class ApiService {
             return pos ? [{ device: card.device, ...pos, pass: criterion.test(card.metrics), source: card.source }] : [];
           });
         }
-        return { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source), variation, dieMap };
+        const result: CompareResult = { rows: cards.map(table3Row), reference: c.withReference ? TABLE3_REFERENCE : [], sources: cards.map((x) => x.source), variation, dieMap };
+        return result;
       }
       case 'importPreview': {
         const c = q('importPreview');

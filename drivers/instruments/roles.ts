@@ -36,6 +36,8 @@ export interface SourceMeter {
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
   /** What shapes a measurement, read back from the instrument (stored with each run). */
   settings?(): Promise<Record<string, number | string>>;
+  /** Reads the error queue empty and returns what it held (SCPI instruments). */
+  errorQueue?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,8 @@ export interface PulseGenerator {
   /** The outputs' states, by query only (station checks). */
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
   settings?(): Promise<Record<string, number | string>>;
+  /** Reads the error queue empty and returns what it held (SCPI instruments). */
+  errorQueue?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -108,6 +112,8 @@ export interface RotationStage {
   safeOff(): Promise<void>;
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
   settings?(): Promise<Record<string, number | string>>;
+  /** Reads the error queue empty and returns what it held (SCPI instruments). */
+  errorQueue?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -167,6 +173,8 @@ export interface Oscilloscope {
   safeOff(): Promise<void>;
   describeOutputs(): Promise<{ anyOn: boolean; text: string }>;
   settings?(): Promise<Record<string, number | string>>;
+  /** Reads the error queue empty and returns what it held (SCPI instruments). */
+  errorQueue?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

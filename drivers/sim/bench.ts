@@ -179,21 +179,12 @@ export class SimBench implements BenchEnvironment {
     while (t < b - 1e-15) {
       const cap = this.scope.openCapture;
       let next = b;
+      // (Samples before the trigger were filled when it fired: smuDigitalOut.)
       if (cap) {
-        if (cap.next === 0 && cap.startS < t - 1e-15) {
-          // The record starts before the trigger: the first sample the bench can give stands in for the earlier ones.
-          const first = Math.min(cap.n - 1, Math.ceil((t - cap.startS) / cap.dtS - 1e-9));
-          cap.next = first;
-          this.sample(first, level(), cap.dtS);
-          this.scope.backfill(first);
-        }
-        const open = this.scope.openCapture;
-        if (open) {
-          const ts = open.startS + open.next * open.dtS;
-          if (ts <= t + 1e-15) this.sample(open.next, level(), open.dtS);
-          const after = this.scope.openCapture;
-          if (after) next = Math.min(b, after.startS + after.next * after.dtS);
-        } else this.lastSampleV = null;
+        const ts = cap.startS + cap.next * cap.dtS;
+        if (ts <= t + 1e-15) this.sample(cap.next, level(), cap.dtS);
+        const after = this.scope.openCapture;
+        if (after) next = Math.min(b, after.startS + after.next * after.dtS);
       }
       if (!(next > t)) next = b;
       this.applyLogged(level(), t, next, levelV !== null);

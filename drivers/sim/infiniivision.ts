@@ -4,8 +4,8 @@
 // subsystem (source, WORD/BYTE, byte order, unsigned, RAW points, :WAV:PRE?, :WAV:DATA? as
 // a definite-length block). The bench feeds it samples of the device voltage and current
 // while a capture is open; each sample goes through an 8-bit ADC with input noise.
-// Samples before the trigger (a negative position) hold the first post-trigger value: the
-// bench keeps no history.
+// Samples before the trigger (a negative position) are the device as it sat when the
+// trigger came (the bench keeps no history).
 
 import { Errors, type Suffixes } from '../scpi/command-tree.ts';
 import { encodeBlock } from '../scpi/block.ts';
@@ -187,12 +187,6 @@ export class SimInfiniiVision extends ScpiInstrument {
     }
     cap.next = k + 1;
     if (cap.next >= cap.n) this.state = 'stopped';
-  }
-
-  /** Fills samples before the first one the bench could give (pre-trigger) with that first value. */
-  backfill(upTo: number): void {
-    if (!this.capture || upTo <= 0) return;
-    for (let c = 0; c < CHANNELS; c++) this.codes[c].fill(this.codes[c][upTo], 0, upTo);
   }
 
   private preamble(): number[] {

@@ -3,6 +3,9 @@ import { analyseIv, complianceVoltage, formingFromSteps, formingFromSweep, ivCyc
 import type { Metric, PresentMetric } from '../../analysis/metric.ts';
 import { readK4200Workbook } from '../../app/import/k4200-workbook.ts';
 import { NEEDS_REFERENCE_DATA, hasReferenceData, referenceFile } from '../helpers/reference-data.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 const value = (ms: Metric[], id: string, qualifier?: string) => {
   const m = ms.find((x) => x.id === id && x.qualifier === qualifier);
@@ -109,22 +112,17 @@ describe.runIf(hasReferenceData)(`real data: Keithley 4200A RRAM sweeps (arrayan
 
 describe.runIf(hasReferenceData)(`real data through neuroprobe import ${NEEDS_REFERENCE_DATA}`, () => {
   it('imports 4200A workbooks as I-V and forming runs with the same numbers as the analysis above', async () => {
-    const { NeuroProbeApp } = await import('../../app/service.ts');
-    const app = new NeuroProbeApp(':memory:');
-    try {
-      const set = await app.importFile(referenceFile('arrayan_H16248L_B12_03_endurance_set.xlsx'), { as: 'iv', readVoltageV: 0.2, complianceA: 5e-4 });
-      expect(value(set.card.metrics, 'iv.v_set', 'steepest-rise').value).toBeCloseTo(1.275, 3);
-      expect(value(set.card.metrics, 'iv.r_on').value).toBeCloseTo(3616, -1);
-      // A file of RESET sweeps alone: its sweeps are the other polarity from SET.
-      const reset = await app.importFile(referenceFile('arrayan_H16248L_B12_03_endurance_reset.xlsx'), { as: 'iv', readVoltageV: 0.2, complianceA: 5e-4, setPolarity: 'negative' });
-      expect(value(reset.card.metrics, 'iv.v_reset').value).toBeCloseTo(1.03, 2);
-      expect(value(reset.card.metrics, 'iv.r_off').value).toBeGreaterThan(1e5);
-      const forming = await app.importFile(referenceFile('arrayan_H16248L_B12_01_Electroforming.xlsx'), { as: 'forming' });
-      expect(forming.notes).toContain('compliance 0.0005 A from the Settings sheet');
-      expect(value(forming.card.metrics, 'forming.v_form').value).toBeCloseTo(2.03, 5);
-      await expect(app.importFile(referenceFile('arrayan_H16248L_B12_01_Electroforming.xlsx'), { as: 'forming' })).rejects.toThrow(/already stored as run 3 \(same SHA-256\)/);
-    } finally {
-      app.close();
-    }
+    const app = openApp();
+    const set = await app.importFile(referenceFile('arrayan_H16248L_B12_03_endurance_set.xlsx'), { as: 'iv', readVoltageV: 0.2, complianceA: 5e-4 });
+    expect(value(set.card.metrics, 'iv.v_set', 'steepest-rise').value).toBeCloseTo(1.275, 3);
+    expect(value(set.card.metrics, 'iv.r_on').value).toBeCloseTo(3616, -1);
+    // A file of RESET sweeps alone: its sweeps are the other polarity from SET.
+    const reset = await app.importFile(referenceFile('arrayan_H16248L_B12_03_endurance_reset.xlsx'), { as: 'iv', readVoltageV: 0.2, complianceA: 5e-4, setPolarity: 'negative' });
+    expect(value(reset.card.metrics, 'iv.v_reset').value).toBeCloseTo(1.03, 2);
+    expect(value(reset.card.metrics, 'iv.r_off').value).toBeGreaterThan(1e5);
+    const forming = await app.importFile(referenceFile('arrayan_H16248L_B12_01_Electroforming.xlsx'), { as: 'forming' });
+    expect(forming.notes).toContain('compliance 0.0005 A from the Settings sheet');
+    expect(value(forming.card.metrics, 'forming.v_form').value).toBeCloseTo(2.03, 5);
+    await expect(app.importFile(referenceFile('arrayan_H16248L_B12_01_Electroforming.xlsx'), { as: 'forming' })).rejects.toThrow(/already stored as run 3 \(same SHA-256\)/);
   });
 });

@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardKey } from '../../analysis/card.ts';
 import { yNu } from '../../analysis/exp-model.ts';
 import type { Metric } from '../../analysis/metric.ts';
 import { type SoftBoundsPmax, softBoundsPmaxResponse } from '../../analysis/model-export.ts';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { readMetrics } from '../../db/reader.ts';
 import { simulatedStation } from '../../protocols/station.ts';
 import { Rng } from '../../drivers/sim/rng.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
 import { NEEDS_REFERENCE_DATA, hasReferenceData, referenceFile } from '../helpers/reference-data.ts';
 import { syntheticLtpLtdCsv } from '../helpers/synthetic.ts';
 
@@ -20,15 +20,7 @@ function rampFile(): string {
   writeFileSync(file, syntheticLtpLtdCsv(20, -0.3, 100, 3));
   return file;
 }
-const apps: NeuroProbeApp[] = [];
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
-function openApp(): NeuroProbeApp {
-  const app = new NeuroProbeApp(join(tempDir(), 'np.db'));
-  apps.push(app);
-  return app;
-}
+const openApp = useApps(() => join(tempDir(), 'np.db'));
 function get(ms: Metric[], key: string): Metric {
   const m = ms.find((x) => cardKey(x) === key);
   if (!m) throw new Error(`no ${key}`);

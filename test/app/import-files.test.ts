@@ -5,25 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { NeuroProbeApp } from '../../app/service.ts';
+import { describe, expect, it } from 'vitest';
 import { ImportError, parseNumericCsv } from '../../app/import/csv.ts';
 import { IMPORT_ROLES } from '../../app/import/import-run.ts';
 import { readChannel } from '../../db/reader.ts';
 import { IMPORT_KINDS } from '../../protocols/imported.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
 import { syntheticRamp } from '../helpers/synthetic.ts';
 
 const tempDir = useTempDir();
-const apps: NeuroProbeApp[] = [];
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
-function openApp(): NeuroProbeApp {
-  const app = new NeuroProbeApp(join(tempDir(), 'np.db'));
-  apps.push(app);
-  return app;
-}
+const openApp = useApps(() => join(tempDir(), 'np.db'));
 function file(name: string, content: string | Buffer): string {
   const p = join(tempDir(), name);
   writeFileSync(p, content);

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NeuroProbeApp } from '../../app/service.ts';
 import { csvCell } from '../../db/export.ts';
 import { readChannel } from '../../db/reader.ts';
@@ -13,19 +13,12 @@ import { simulatedStation } from '../../protocols/station.ts';
 import { terminalSafe } from '../../cli/terminal.ts';
 import { formatRunsTable } from '../../cli/tables.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
 const tempDir = useTempDir();
-const apps: NeuroProbeApp[] = [];
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
-function openApp(): NeuroProbeApp {
-  const app = new NeuroProbeApp(join(tempDir(), 'x.db'));
-  apps.push(app);
-  return app;
-}
+const openApp = useApps(() => join(tempDir(), 'x.db'));
 
 const EVIL = "A,=cmd|' /C calc'!A0";
 

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { APT, aptFrameLength, chanPosition, hex, longMessage, parseMessage, shortMessage, splitApt } from '../../drivers/instruments/stage/apt-protocol.ts';
 import { K10cr1Stage } from '../../drivers/instruments/stage/k10cr1.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
@@ -16,6 +15,9 @@ import { TcpTransport } from '../../drivers/transport/tcp.ts';
 import { simBenchConfig, simulatedStation } from '../../protocols/station.ts';
 import { readChannel } from '../../db/reader.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 const tempDir = useTempDir();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -129,18 +131,14 @@ describe('K10CR1 driver against the simulated controller', () => {
       instruments: base.instruments.map((i) => (i.id === 'stage' ? { ...i, model: 'thorlabs-k10cr1' as const, resource: 'SIM::thorlabs-k10cr1' } : i)),
     };
     const sim = new SimBench(simBenchConfig(station));
-    const app = new NeuroProbeApp(':memory:');
-    try {
-      const r = await app.runProtocol({ protocolId: 'polarization', params: {}, station, device: 'K1', sim });
-      expect(r.outcome.status).toBe('completed');
-      const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
-      expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(3);
-      expect(sim.k10cr1.received.some((m) => parseMessage(m).id === APT.MOT_MOVE_HOME)).toBe(true);
-      expect(readChannel(app.db, r.runId!, 'angle_deg')[3 * 5]).toBeCloseTo(50, 4);
-      // Abort-safe: the last thing the stage heard was a stop and a position read.
-      expect(sim.k10cr1.received.slice(-2).map((m) => parseMessage(m).id)).toEqual([APT.MOT_MOVE_STOP, APT.MOT_REQ_POSCOUNTER]);
-    } finally {
-      app.close();
-    }
+    const app = openApp();
+    const r = await app.runProtocol({ protocolId: 'polarization', params: {}, station, device: 'K1', sim });
+    expect(r.outcome.status).toBe('completed');
+    const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
+    expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(3);
+    expect(sim.k10cr1.received.some((m) => parseMessage(m).id === APT.MOT_MOVE_HOME)).toBe(true);
+    expect(readChannel(app.db, r.runId!, 'angle_deg')[3 * 5]).toBeCloseTo(50, 4);
+    // Abort-safe: the last thing the stage heard was a stop and a position read.
+    expect(sim.k10cr1.received.slice(-2).map((m) => parseMessage(m).id)).toEqual([APT.MOT_MOVE_STOP, APT.MOT_REQ_POSCOUNTER]);
   });
 });

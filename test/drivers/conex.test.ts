@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { ConexAgpStage } from '../../drivers/instruments/stage/conex-agp.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { SimConexAgp } from '../../drivers/sim/conex-agp.ts';
@@ -11,6 +10,9 @@ import { LoopbackTransport } from '../../drivers/transport/loopback.ts';
 import { SerialTransport } from '../../drivers/transport/serial.ts';
 import { simBenchConfig, simulatedStation } from '../../protocols/station.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 const tempDir = useTempDir();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -61,16 +63,12 @@ describe('Newport CONEX-AGP driver against the simulated controller', () => {
     const base = simulatedStation();
     const station = { ...base, instruments: base.instruments.map((i) => (i.id === 'stage' ? { ...i, model: 'newport-conex-agp' as const, resource: 'SIM::newport-conex-agp' } : i)) };
     const sim = new SimBench(simBenchConfig(station));
-    const app = new NeuroProbeApp(':memory:');
-    try {
-      const r = await app.runProtocol({ protocolId: 'polarization', params: {}, station, device: 'C1', sim });
-      expect(r.outcome.status).toBe('completed');
-      const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
-      expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(3);
-      expect(sim.conex.received).toContain('01OR');
-      expect(r.outcome.instruments.find((i) => i.role === 'rotation-stage')!.settings).toMatchObject({ id: 'AG-PR100P_NPSIM_01' });
-    } finally {
-      app.close();
-    }
+    const app = openApp();
+    const r = await app.runProtocol({ protocolId: 'polarization', params: {}, station, device: 'C1', sim });
+    expect(r.outcome.status).toBe('completed');
+    const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
+    expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(3);
+    expect(sim.conex.received).toContain('01OR');
+    expect(r.outcome.instruments.find((i) => i.role === 'rotation-stage')!.settings).toMatchObject({ id: 'AG-PR100P_NPSIM_01' });
   });
 });

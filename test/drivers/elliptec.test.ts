@@ -15,9 +15,11 @@ import { serveInstrument } from '../../drivers/sim/tcp-server.ts';
 import { LoopbackTransport } from '../../drivers/transport/loopback.ts';
 import { SerialTransport } from '../../drivers/transport/serial.ts';
 import { useTempDir } from '../helpers/temp.ts';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { readChannel } from '../../db/reader.ts';
 import { parseStation, simulatedStation } from '../../protocols/station.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 const tempDir = useTempDir();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -178,23 +180,19 @@ describe('neuroprobe sim exposes the stage', () => {
       },
       'test',
     );
-    const app = new NeuroProbeApp(':memory:');
-    try {
-      const r = await app.runProtocol({ protocolId: 'polarization', params: { angleStepDeg: 30 }, station, device: 'PTY1' });
-      expect(r.outcome.status).toBe('completed');
-      // The angles stored are the stage's read-backs over the serial line.
-      expect([...new Set(readChannel(app.db, r.runId!, 'angle_deg'))].map((a) => Math.round(a))).toEqual([0, 30, 60, 90, 120, 150, 180]);
-      const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
-      expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(5);
-      // The scope's WORD blocks travel over TCP too (binary bytes, terminator bytes inside).
-      const e = await app.runProtocol({ protocolId: 'energy', params: { pulses: 3, widthS: 1e-3, intervalS: 5e-3 }, station, device: 'PTY2' });
-      expect(e.outcome.status).toBe('completed');
-      expect(readChannel(app.db, e.runId!, 'wf_v_V').length).toBe(3 * 2000);
-      const w = e.outcome.metrics.find((m) => m.id === 'energy.write')!;
-      expect(w.status === 'value' && w.value).toBeGreaterThan(1e-8);
-    } finally {
-      app.close();
-    }
+    const app = openApp();
+    const r = await app.runProtocol({ protocolId: 'polarization', params: { angleStepDeg: 30 }, station, device: 'PTY1' });
+    expect(r.outcome.status).toBe('completed');
+    // The angles stored are the stage's read-backs over the serial line.
+    expect([...new Set(readChannel(app.db, r.runId!, 'angle_deg'))].map((a) => Math.round(a))).toEqual([0, 30, 60, 90, 120, 150, 180]);
+    const phase = r.outcome.metrics.find((m) => m.id === 'polarization.phase' && !m.qualifier)!;
+    expect(phase.status === 'value' && Math.abs(phase.value - 30)).toBeLessThan(5);
+    // The scope's WORD blocks travel over TCP too (binary bytes, terminator bytes inside).
+    const e = await app.runProtocol({ protocolId: 'energy', params: { pulses: 3, widthS: 1e-3, intervalS: 5e-3 }, station, device: 'PTY2' });
+    expect(e.outcome.status).toBe('completed');
+    expect(readChannel(app.db, e.runId!, 'wf_v_V').length).toBe(3 * 2000);
+    const w = e.outcome.metrics.find((m) => m.id === 'energy.write')!;
+    expect(w.status === 'value' && w.value).toBeGreaterThan(1e-8);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
   }, 60_000);

@@ -3,10 +3,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Metric } from '../../analysis/metric.ts';
 import { nlLabelFromA } from '../../analysis/exp-model.ts';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { serveInstrument } from '../../drivers/sim/tcp-server.ts';
 import { type Station, simBenchConfig, simulatedStation } from '../../protocols/station.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 const run = promisify(execFile);
 
@@ -31,21 +33,17 @@ describe.each(['tektronix-afg31000', 'keysight-81160a'] as const)('%s as the pul
   it('plays LTP/LTD pulses fired by the SMU, with the family’s own commands, and recovers the device’s NL', async () => {
     const station = stationWith(model);
     const sim = new SimBench(simBenchConfig(station));
-    const app = new NeuroProbeApp(':memory:');
-    try {
-      const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 3, pulseSource: 'generator' }, station, device: 'G1', sim });
-      expect(r.outcome.status).toBe('completed');
-      const received = sim.generator.received;
-      const start = received.indexOf(GOLDEN[model][0]);
-      expect(received.slice(start, start + GOLDEN[model].length)).toEqual(GOLDEN[model]);
-      expect(sim.generator.pendingErrors).toEqual([]);
-      // The same device as with the 33522B: NL within 0.3 of the configured label.
-      expect(Math.abs(value(r.outcome.metrics, 'nl.lsq3', 'ltp') - nlLabelFromA(sim.dut.params.aLtp))).toBeLessThan(0.3);
-      expect(sim.generator.isOutputOn(1)).toBe(false);
-      expect(r.outcome.instruments.find((i) => i.role === 'pulse-generator')!.idn).toMatch(model === 'keysight-81160a' ? /81160A/ : /AFG31252/);
-    } finally {
-      app.close();
-    }
+    const app = openApp();
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 3, pulseSource: 'generator' }, station, device: 'G1', sim });
+    expect(r.outcome.status).toBe('completed');
+    const received = sim.generator.received;
+    const start = received.indexOf(GOLDEN[model][0]);
+    expect(received.slice(start, start + GOLDEN[model].length)).toEqual(GOLDEN[model]);
+    expect(sim.generator.pendingErrors).toEqual([]);
+    // The same device as with the 33522B: NL within 0.3 of the configured label.
+    expect(Math.abs(value(r.outcome.metrics, 'nl.lsq3', 'ltp') - nlLabelFromA(sim.dut.params.aLtp))).toBeLessThan(0.3);
+    expect(sim.generator.isOutputOn(1)).toBe(false);
+    expect(r.outcome.instruments.find((i) => i.role === 'pulse-generator')!.idn).toMatch(model === 'keysight-81160a' ? /81160A/ : /AFG31252/);
   });
 
   it('a PyVISA client talks to the simulated generator over TCP', async () => {

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { type SimServer, serveInstrument } from '../../drivers/sim/tcp-server.ts';
 import { PyVisaBridgeTransport } from '../../drivers/transport/pyvisa-bridge.ts';
 import { parseResource } from '../../drivers/transport/resource.ts';
 import { parseStation } from '../../protocols/station.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 describe('PyVISA bridge transport (Python child process, pyvisa-py backend)', () => {
   let sim: SimBench;
@@ -40,16 +42,12 @@ describe('PyVISA bridge transport (Python child process, pyvisa-py backend)', ()
       },
       'test',
     );
-    const app = new NeuroProbeApp(':memory:');
-    try {
-      const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2 }, station, device: 'V1' });
-      expect(r.outcome.status).toBe('completed');
-      const dr = r.outcome.metrics.find((m) => m.id === 'dr.ratio' && m.qualifier === 'ltp')!;
-      expect(dr.status === 'value' && dr.value).toBeGreaterThan(5);
-      expect(sim.smu.isOutputOn).toBe(false);
-    } finally {
-      app.close();
-    }
+    const app = openApp();
+    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 2 }, station, device: 'V1' });
+    expect(r.outcome.status).toBe('completed');
+    const dr = r.outcome.metrics.find((m) => m.id === 'dr.ratio' && m.qualifier === 'ltp')!;
+    expect(dr.status === 'value' && dr.value).toBeGreaterThan(5);
+    expect(sim.smu.isOutputOn).toBe(false);
   });
 
   it('says clearly when Python cannot be started', async () => {

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { NeuroProbeApp } from '../../app/service.ts';
+import { describe, expect, it } from 'vitest';
+import type { NeuroProbeApp } from '../../app/service.ts';
 import { readAllChannels, readChannel } from '../../db/reader.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { Memristor } from '../../drivers/sim/dut/memristor.ts';
@@ -15,17 +15,10 @@ import { SimKeysight33500B } from '../../drivers/sim/keysight33500b.ts';
 import { SafetyError } from '../../protocols/runner.ts';
 import { loadStationFile, parseStation, simulatedStation } from '../../protocols/station.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
 
 const tempDir = useTempDir();
-const apps: NeuroProbeApp[] = [];
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
-function openApp(path = ':memory:'): NeuroProbeApp {
-  const app = new NeuroProbeApp(path);
-  apps.push(app);
-  return app;
-}
+const openApp = useApps(() => ':memory:');
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', name);
 
 describe('stop rules that protect the device', () => {
@@ -135,7 +128,6 @@ describe('exact resume', () => {
       expect(app.run(id).samples).toBe(10 + 202 + 101);
       await app.resumeRun(id);
       app.close();
-      apps.pop();
       const format = readFileSync(join(import.meta.dirname, '..', '..', 'db', 'FORMAT.md'), 'utf8');
       const snippet = /```python\n([\s\S]*?)```/.exec(format)![1];
       const out = execFileSync('/usr/bin/python3', ['-c', snippet, path, String(id)], { encoding: 'utf8' }).trim().split('\n');

@@ -1,33 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import type { LivePoint } from '../../protocols/protocol.ts';
 import type { RunEvent } from '../../protocols/runner.ts';
 import { simBenchConfig, simulatedStation } from '../../protocols/station.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 async function liveRun(protocolId: string, params: Record<string, unknown>): Promise<{ points: LivePoint[]; events: RunEvent['type'][]; metrics: Map<string, number> }> {
-  const app = new NeuroProbeApp(':memory:');
-  try {
-    const station = simulatedStation({ protocol: protocolId });
-    const points: LivePoint[] = [];
-    const events: RunEvent['type'][] = [];
-    const r = await app.runProtocol({
-      protocolId,
-      params,
-      station,
-      device: 'L1',
-      sim: new SimBench(simBenchConfig(station)),
-      onEvent: (e) => {
-        events.push(e.type);
-        if (e.type === 'live') points.push(...e.points);
-      },
-    });
-    expect(r.outcome.status).toBe('completed');
-    const metrics = new Map(r.outcome.metrics.flatMap((m) => (m.status === 'value' ? [[m.qualifier ? `${m.id}:${m.qualifier}` : m.id, m.value] as [string, number]] : [])));
-    return { points, events, metrics };
-  } finally {
-    app.close();
-  }
+  const app = openApp();
+  const station = simulatedStation({ protocol: protocolId });
+  const points: LivePoint[] = [];
+  const events: RunEvent['type'][] = [];
+  const r = await app.runProtocol({
+    protocolId,
+    params,
+    station,
+    device: 'L1',
+    sim: new SimBench(simBenchConfig(station)),
+    onEvent: (e) => {
+      events.push(e.type);
+      if (e.type === 'live') points.push(...e.points);
+    },
+  });
+  expect(r.outcome.status).toBe('completed');
+  const metrics = new Map(r.outcome.metrics.flatMap((m) => (m.status === 'value' ? [[m.qualifier ? `${m.id}:${m.qualifier}` : m.id, m.value] as [string, number]] : [])));
+  return { points, events, metrics };
 }
 
 describe('live metrics while a run plays', () => {

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardKey } from '../../analysis/card.ts';
 import { nlLabelFromA } from '../../analysis/exp-model.ts';
 import type { Metric } from '../../analysis/metric.ts';
-import { NeuroProbeApp } from '../../app/service.ts';
 import { readChannel } from '../../db/reader.ts';
 import { simulatedDeviceReference } from '../../app/sim-reference.ts';
 import { ScpiError } from '../../drivers/scpi/command-tree.ts';
@@ -12,17 +11,10 @@ import { serveInstrument } from '../../drivers/sim/tcp-server.ts';
 import { SafetyError } from '../../protocols/runner.ts';
 import { parseStation, simulatedStation } from '../../protocols/station.ts';
 import { useTempDir } from '../helpers/temp.ts';
+import { useApps } from '../helpers/apps.ts';
 
 const tempDir = useTempDir();
-const apps: NeuroProbeApp[] = [];
-afterEach(() => {
-  while (apps.length) apps.pop()!.close();
-});
-function openApp(path = join(tempDir(), 'np.db')): NeuroProbeApp {
-  const app = new NeuroProbeApp(path);
-  apps.push(app);
-  return app;
-}
+const openApp = useApps(() => join(tempDir(), 'np.db'));
 function value(ms: Metric[], key: string): number {
   const m = ms.find((x) => cardKey(x) === key);
   if (!m || m.status !== 'value') throw new Error(`${key}: ${m?.status === 'missing' ? m.reason : 'absent'}`);
@@ -38,7 +30,6 @@ describe('LTP/LTD on the simulated bench, end to end', () => {
     expect(r.outcome.status).toBe('completed');
     expect(r.runId).toBe(1);
     app.close();
-    apps.pop();
 
     app = openApp(dbPath);
     const run = app.run(1);

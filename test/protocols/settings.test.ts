@@ -4,18 +4,17 @@ import { readChannel } from '../../db/reader.ts';
 import { SimBench } from '../../drivers/sim/bench.ts';
 import { parseCard } from '../../analysis/card-schema.ts';
 import { simulatedStation } from '../../protocols/station.ts';
+import { useApps } from '../helpers/apps.ts';
+
+const openApp = useApps(() => ':memory:');
 
 async function firstRead(lineHz: 50 | 60): Promise<{ t: number; card: ReturnType<NeuroProbeApp['card']> }> {
-  const app = new NeuroProbeApp(':memory:');
-  try {
-    const sim = new SimBench({ seed: 1 });
-    sim.smu.lineFrequencyHz = lineHz;
-    const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 1, nplc: 1, pulseIntervalS: 0.05 }, station: simulatedStation(), device: 'LF', sim });
-    expect(r.outcome.status).toBe('completed');
-    return { t: readChannel(app.db, r.runId!, 't_s')[0], card: app.card(r.runId!) };
-  } finally {
-    app.close();
-  }
+  const app = openApp();
+  const sim = new SimBench({ seed: 1 });
+  sim.smu.lineFrequencyHz = lineHz;
+  const r = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 1, nplc: 1, pulseIntervalS: 0.05 }, station: simulatedStation(), device: 'LF', sim });
+  expect(r.outcome.status).toBe('completed');
+  return { t: readChannel(app.db, r.runId!, 't_s')[0], card: app.card(r.runId!) };
 }
 
 describe('settings snapshot and the mains frequency', () => {

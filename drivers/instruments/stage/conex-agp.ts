@@ -9,15 +9,11 @@
 import { DriverError } from '../errors.ts';
 import type { RotationStage } from '../roles.ts';
 import type { Transport } from '../../transport/transport.ts';
-import type { StageLimits } from './elliptec.ts';
-import { checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
+import { type StageLimits, type StageMoveOptions, checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
 
-export interface ConexOptions {
+export interface ConexOptions extends StageMoveOptions {
   /** Controller address, 1–31 (sent as two digits). */
   address?: number;
-  backlashDeg?: number;
-  moveTimeoutMs?: number;
-  limits?: StageLimits;
 }
 
 const READY = new Set(['32', '33', '34']);

@@ -9,7 +9,7 @@ import { DriverError } from '../errors.ts';
 import { ELLIPTEC_STATUS, fromHex32, hex32 } from './elliptec-protocol.ts';
 import type { Transport } from '../../transport/transport.ts';
 import type { RotationStage } from '../roles.ts';
-import { checkStageAngle } from './stage-moves.ts';
+import { type StageLimits, type StageMoveOptions, checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
 
 export interface ElliptecInfo {
   motorType: number;
@@ -20,19 +20,8 @@ export interface ElliptecInfo {
   pulsesPerTravel: number;
 }
 
-export interface StageLimits {
-  /** Allowed angles, degrees (inclusive). */
-  minDeg: number;
-  maxDeg: number;
-}
-
-export interface ElliptecOptions {
+export interface ElliptecOptions extends StageMoveOptions {
   address?: string;
-  /** Degrees below the target the stage goes first when it must move backwards (backlash). */
-  backlashDeg?: number;
-  /** How long a move or homing may take before it is declared stuck, ms. */
-  moveTimeoutMs?: number;
-  limits?: StageLimits;
 }
 
 export function parseInfo(reply: string, label: string): ElliptecInfo {
@@ -137,11 +126,10 @@ export class ElliptecStage implements RotationStage {
    */
   async moveTo(deg: number): Promise<number> {
     this.checkAngle(deg);
-    const here = await this.position();
-    if (deg < here - 1e-9 && this.backlashDeg > 0) {
-      const before = Math.max(this.limits.minDeg, deg - this.backlashDeg);
-      this.positionFrom(await this.ask(`ma${hex32(this.toCounts(before))}`, this.moveTimeoutMs), `moving to ${before}°`);
-    }
+    return moveApproachingFromBelow(deg, { limits: this.limits, backlashDeg: this.backlashDeg, position: () => this.position(), moveAbsolute: (d) => this.moveAbsolute(d) });
+  }
+
+  private async moveAbsolute(deg: number): Promise<void> {
     let reply: string;
     try {
       reply = await this.ask(`ma${hex32(this.toCounts(deg))}`, this.moveTimeoutMs);
@@ -150,7 +138,6 @@ export class ElliptecStage implements RotationStage {
       throw e;
     }
     this.positionFrom(reply, `moving to ${deg}°`);
-    return this.position();
   }
 
   /** Homing gives every run the same reference angle. */

@@ -13,14 +13,7 @@ import { DriverError } from '../errors.ts';
 import type { RotationStage } from '../roles.ts';
 import type { Transport } from '../../transport/transport.ts';
 import { APT, type AptMessage, K10CR1_COUNTS_PER_DEG, chanPosition, longMessage, parseMessage, shortMessage } from './apt-protocol.ts';
-import type { StageLimits } from './elliptec.ts';
-import { checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
-
-export interface K10cr1Options {
-  backlashDeg?: number;
-  moveTimeoutMs?: number;
-  limits?: StageLimits;
-}
+import { type StageLimits, type StageMoveOptions, checkStageAngle, moveApproachingFromBelow } from './stage-moves.ts';
 
 const CHANNEL = 1;
 
@@ -34,7 +27,7 @@ export class K10cr1Stage implements RotationStage {
 
   constructor(
     private readonly transport: Transport,
-    opts: K10cr1Options = {},
+    opts: StageMoveOptions = {},
   ) {
     this.backlashDeg = opts.backlashDeg ?? 1;
     this.moveTimeoutMs = opts.moveTimeoutMs ?? 30_000;

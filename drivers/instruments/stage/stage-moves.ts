@@ -3,7 +3,21 @@
 // backlash) and is read back.
 
 import { DriverError } from '../errors.ts';
-import type { StageLimits } from './elliptec.ts';
+
+export interface StageLimits {
+  /** Allowed angles, degrees (inclusive). */
+  minDeg: number;
+  maxDeg: number;
+}
+
+/** The move options every stage driver takes (each has its own defaults). */
+export interface StageMoveOptions {
+  /** Degrees below the target the stage goes first when it must move backwards (backlash). */
+  backlashDeg?: number;
+  /** How long a move or homing may take before it is declared stuck, ms. */
+  moveTimeoutMs?: number;
+  limits?: StageLimits;
+}
 
 export function checkStageAngle(label: string, limits: StageLimits, deg: number): void {
   if (!Number.isFinite(deg) || deg < limits.minDeg || deg > limits.maxDeg) {

@@ -2,18 +2,11 @@
 // optionally with the review's published devices under their own conditions.
 
 import { useEffect, useState } from 'react';
+import type { CompareResult, DieMapEntry } from '../../../app/api/contract.ts';
 import { call } from '../api.ts';
 import { DieMap } from './diemap.tsx';
 
-interface Row {
-  device: string;
-  source: string;
-  nonlinearity: string;
-  dynamicRange: string;
-  endurance: string;
-  energyPerSpike: string;
-  convention: string;
-}
+type Row = CompareResult['rows'][number];
 
 export function CompareView({ selected }: { selected: number[] }) {
   const [byDevice, setByDevice] = useState(false);
@@ -23,11 +16,11 @@ export function CompareView({ selected }: { selected: number[] }) {
   const [error, setError] = useState('');
   const [pass, setPass] = useState('');
   const [variation, setVariation] = useState<string | null>(null);
-  const [dieMap, setDieMap] = useState<{ device: string; row: number; col: number; pass: boolean; source: string }[] | null>(null);
+  const [dieMap, setDieMap] = useState<DieMapEntry[] | null>(null);
   useEffect(() => {
     if (selected.length === 0) return setRows([]);
     const t = setTimeout(() => {
-      call<'compare', { rows: Row[]; reference: Row[]; variation: string | null; dieMap: typeof dieMap }>('compare', { runIds: selected, byDevice, withReference, ...(pass.trim() ? { pass } : {}) }).then(
+      call<'compare', CompareResult>('compare', { runIds: selected, byDevice, withReference, ...(pass.trim() ? { pass } : {}) }).then(
         (r) => {
           setRows(r.rows);
           setReference(r.reference);
