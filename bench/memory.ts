@@ -6,25 +6,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Whole-process peak RSS of endurance runs of growing length, each in its own process. */
-export function enduranceRssFigures(line: (name: string, value: string) => void): void {
-  process.stdout.write('\nMemory: whole-process peak RSS of `run endurance` (one process per run):\n');
-  const child = fileURLToPath(new URL('./endurance-rss-child.ts', import.meta.url));
+// ../bench/ from here and from dist/ (the bench also runs built, one folder deep).
+const CHILD = fileURLToPath(new URL('../bench/rss-child.ts', import.meta.url));
+
+/** Peak RSS of one child job, MB. */
+function childRssMB(args: string[], heapCapMB?: number): number {
+  const flags = heapCapMB ? [`--max-old-space-size=${heapCapMB}`] : [];
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`memory child (${args.slice(0, 2).join(' ')}) failed: ${r.stderr.trim().split('\n').slice(-4).join(' ')}`);
+  return Number(r.stdout.trim()) / 1024;
+}
+
+/** Whole-process peak RSS: endurance 10⁵ vs 10⁶ cycles, LTP/LTD 10⁴ vs 10⁵ pulses, the card of a 10⁶- vs 10⁷-sample stored run. */
+export function rssFigures(line: (name: string, value: string) => void): void {
+  process.stdout.write('\nMemory: whole-process peak RSS, one process per job (goal: longer ÷ shorter ≤ 1.2):\n');
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-rss-'));
   try {
-    const rss = (cycles: number, heapCapMB?: number) => {
-      const flags = heapCapMB ? [`--max-old-space-size=${heapCapMB}`] : [];
-      const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', child, String(cycles), join(dir, `e${cycles}${heapCapMB ?? ''}.db`)], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`endurance child (${cycles} cycles) failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
-      return Number(r.stdout.trim()) / 1024;
+    const pair = (name: string, small: [string, number], large: [string, number], unit: string) => {
+      const a = childRssMB([small[0], String(small[1]), join(dir, `${small[0]}-${small[1]}.db`)]);
+      const b = childRssMB([large[0], String(large[1]), join(dir, `${large[0]}-${large[1]}.db`)]);
+      line(`${name}: ${small[1].toExponential(0)} ${unit}`, `${a.toFixed(0)} MB`);
+      line(`${name}: ${large[1].toExponential(0)} ${unit}`, `${b.toFixed(0)} MB`);
+      line(`${name}: ratio`, `${(b / a).toFixed(2)} (goal ≤ 1.2)`);
     };
-    const small = rss(100_000);
-    const large = rss(1_000_000);
-    line('10⁵ cycles', `${small.toFixed(0)} MB`);
-    line('10⁶ cycles', `${large.toFixed(0)} MB`);
-    line('10⁶ ÷ 10⁵', `${(large / small).toFixed(2)} (goal ≤ 1.2)`);
-    // What is live stays bounded: with the heap capped at 60 MB the long run still completes (V8 otherwise grows its heap lazily).
-    line('10⁶ cycles with the V8 heap capped at 60 MB', `${rss(1_000_000, 60).toFixed(0)} MB (completes: the data is not held)`);
+    pair('run endurance', ['endurance', 100_000], ['endurance', 1_000_000], 'cycles');
+    pair('run ltp-ltd', ['ltp-ltd', 10_000], ['ltp-ltd', 100_000], 'pulses');
+    // The endurance runs above stored 5 channels × 2 reads per cycle: 10⁶ and 10⁷ samples.
+    const c6 = childRssMB(['card', join(dir, 'endurance-100000.db')]);
+    const c7 = childRssMB(['card', join(dir, 'endurance-1000000.db')]);
+    line('card of a stored run: 10⁶ samples', `${c6.toFixed(0)} MB`);
+    line('card of a stored run: 10⁷ samples', `${c7.toFixed(0)} MB`);
+    line('card of a stored run: ratio', `${(c7 / c6).toFixed(2)} (goal ≤ 1.2)`);
+    // What is live stays bounded: with the heap capped the long run still completes (V8 otherwise grows its heap lazily).
+    line('run endurance 10⁶ cycles, V8 heap capped at 60 MB', `${childRssMB(['endurance', '1000000', join(dir, 'capped.db')], 60).toFixed(0)} MB (completes: the data is not held)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

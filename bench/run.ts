@@ -19,28 +19,34 @@ import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
 import { protocolOverheads, trainRates } from './protocols.ts';
 import { startupFigures } from './startup.ts';
-import { enduranceRssFigures } from './memory.ts';
+import { rssFigures } from './memory.ts';
 import { plotReadFigures } from './plots.ts';
 
 function line(name: string, value: string): void {
   process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
 }
 
+function summary(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { min: s[0], median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, max: s[s.length - 1] };
+}
+
+/** "min a / median b / max c unit" of values computed from each repeat. */
+function spread(xs: number[], digits: number, unit = ''): string {
+  const s = summary(xs);
+  return `min ${s.min.toFixed(digits)} / median ${s.median.toFixed(digits)} / max ${s.max.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+}
+
+const REPEATS = 3;
+
 async function ltpLtdPulsesPerSecond(dir: string): Promise<void> {
   const params = { cycles: 20, pulsesPerTrain: 100 };
   const pulses = params.cycles * 2 * params.pulsesPerTrain;
-  process.stdout.write(`LTP/LTD end to end (${pulses} pulses, stored to SQLite):\n`);
-
-  const memApp = new NeuroProbeApp(join(dir, 'mem.db'));
-  let t = performance.now();
-  await memApp.runProtocol({ protocolId: 'ltp-ltd', params, station: simulatedStation(), device: 'B1' });
-  const memS = (performance.now() - t) / 1000;
-  memApp.close();
-  line('in-memory simulator', `${(pulses / memS).toFixed(0)} pulses/s`);
-
+  process.stdout.write(`\nLTP/LTD end to end (${pulses} pulses, stored to SQLite; warm-up, then ${REPEATS} interleaved repeats):\n`);
   const sim = new SimBench({ seed: 1 });
   const server = await serveInstrument(sim.smu, 0);
-  const station = parseStation(
+  const tcpStation = parseStation(
     {
       ...simulatedStation(),
       instruments: [{ id: 'smu', model: 'keithley2450', resource: `TCPIP0::127.0.0.1::${server.port}::SOCKET`, role: 'source-meter' }],
@@ -49,72 +55,119 @@ async function ltpLtdPulsesPerSecond(dir: string): Promise<void> {
     },
     'bench',
   );
-  const tcpApp = new NeuroProbeApp(join(dir, 'tcp.db'));
-  t = performance.now();
-  await tcpApp.runProtocol({ protocolId: 'ltp-ltd', params, station, device: 'B2' });
-  const tcpS = (performance.now() - t) / 1000;
-  tcpApp.close();
-  await server.close();
-  line('TCP simulator on loopback', `${(pulses / tcpS).toFixed(0)} pulses/s`);
-  line('TCP / in-memory', `${(memS / tcpS).toFixed(2)}`);
+  let k = 0;
+  const runS = async (station: ReturnType<typeof simulatedStation>) => {
+    const app = new NeuroProbeApp(join(dir, `ltp${k++}.db`));
+    const t = performance.now();
+    await app.runProtocol({ protocolId: 'ltp-ltd', params, station, device: `B${k}` });
+    const s = (performance.now() - t) / 1000;
+    app.close();
+    return s;
+  };
+  try {
+    await runS(simulatedStation());
+    await runS(tcpStation);
+    const mem: number[] = [];
+    const tcp: number[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      mem.push(await runS(simulatedStation()));
+      tcp.push(await runS(tcpStation));
+    }
+    line('in-memory simulator', spread(mem.map((s) => pulses / s), 0, 'pulses/s'));
+    line('TCP simulator on loopback', spread(tcp.map((s) => pulses / s), 0, 'pulses/s'));
+    line('TCP ÷ in-memory (pulses/s, per repeat)', spread(mem.map((m, i) => m / tcp[i]), 2));
+  } finally {
+    await server.close();
+  }
 }
 
 async function enduranceCyclesPerSecond(dir: string): Promise<void> {
   const cycles = 100_000;
-  const app = new NeuroProbeApp(join(dir, 'endurance.db'));
   const station = { ...simulatedStation(), simulation: { seed: 1, deviceIndex: 0, device: {}, faults: [] } };
-  const t = performance.now();
-  await app.runProtocol({ protocolId: 'endurance', params: { cycles, cyclesPerTrain: 10_000 }, station, device: 'B4' });
-  const s = (performance.now() - t) / 1000;
-  app.close();
-  line(`endurance, ${cycles.toExponential(0)} SET/RESET cycles (2 reads each), stored`, `${(cycles / s).toFixed(0)} cycles/s (10⁶ cycles ≈ ${((1e6 / cycles) * s).toFixed(0)} s)`);
+  const runS = async (n: number, name: string) => {
+    const app = new NeuroProbeApp(join(dir, `${name}.db`));
+    const t = performance.now();
+    await app.runProtocol({ protocolId: 'endurance', params: { cycles: n, cyclesPerTrain: 10_000, stopAfterFailure: 'no' }, station, device: name });
+    const s = (performance.now() - t) / 1000;
+    app.close();
+    return s;
+  };
+  await runS(10_000, 'warm');
+  const rates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) rates.push(cycles / (await runS(cycles, `e${r}`)));
+  line(`endurance, ${cycles.toExponential(0)} cycles (2 reads each), stored`, `${spread(rates, 0, 'cycles/s')} (10⁶ cycles ≈ ${(1e6 / summary(rates).median).toFixed(0)} s)`);
 }
 
+/**
+ * Ingest into SQLite against a plain file of the same bytes, the database's clock stopped
+ * after close() (the WAL checkpoint counted). WAL writes each page twice (log, then
+ * database at the checkpoint), so a single plain write is about twice as fast at best.
+ */
 export function storageThroughput(dir: string): void {
   const channels = 6;
   const perChannel = 1_000_000;
   const batch = 10_000;
   const data = Array.from({ length: batch }, (_, i) => Math.sin(i) * 1e-5);
-  process.stdout.write(`\nStorage (${channels} channels × ${perChannel} float64 samples, appended in batches of ${batch}):\n`);
-
-  const db = openDatabase(join(dir, 'store.db'));
   const names = Array.from({ length: channels }, (_, i) => `c${i}`);
-  const rec = new RunRecorder(db, {
-    device: 'B3',
-    stationName: 'bench',
-    stationJson: '{}',
-    protocolId: 'bench',
-    protocolVersion: '0',
-    params: {},
-    softwareVersion: 'bench',
-    channels: names.map((name) => ({ name, unit: 'A', description: name })),
-    instruments: [],
-  });
-  let t = performance.now();
-  for (let done = 0; done < perChannel; done += batch) rec.append(Object.fromEntries(names.map((n) => [n, data])));
-  rec.finish('completed', 'bench', [], 'bench');
-  const dbS = (performance.now() - t) / 1000;
-  db.close();
   const samples = channels * perChannel;
+  process.stdout.write(`\nStorage (${channels} channels × ${perChannel} float64 samples, appended in batches of ${batch}; warm-up, then ${REPEATS} interleaved repeats):\n`);
 
-  const plainFile = (name: string, sync: boolean): number => {
-    const fd = openSync(join(dir, name), 'w');
+  let k = 0;
+  const sqlite = (): { s: number; bytes: number } => {
+    const file = join(dir, `store${k++}.db`);
+    const t = performance.now();
+    const db = openDatabase(file);
+    const rec = new RunRecorder(db, {
+      device: 'B3',
+      stationName: 'bench',
+      stationJson: '{}',
+      protocolId: 'bench',
+      protocolVersion: '0',
+      params: {},
+      softwareVersion: 'bench',
+      channels: names.map((name) => ({ name, unit: 'A', description: name })),
+      instruments: [],
+    });
+    for (let done = 0; done < perChannel; done += batch) rec.append(Object.fromEntries(names.map((n) => [n, data])));
+    rec.finish('completed', 'bench', [], 'bench');
+    db.close();
+    const s = (performance.now() - t) / 1000;
+    const bytes = statSync(file).size;
+    rmSync(file, { force: true });
+    return { s, bytes };
+  };
+  const plainFile = (sync: boolean): number => {
+    const file = join(dir, `raw${k++}.bin`);
     const t0 = performance.now();
+    const fd = openSync(file, 'w');
     for (let done = 0; done < perChannel; done += batch) for (let c = 0; c < channels; c++) writeSync(fd, encodeFloat64LE(data));
     if (sync) fsyncSync(fd);
     closeSync(fd);
-    return (performance.now() - t0) / 1000;
+    const s = (performance.now() - t0) / 1000;
+    rmSync(file, { force: true });
+    return s;
   };
-  const fileS = plainFile('raw.bin', false);
-  const fsyncS = plainFile('raw-synced.bin', true);
-
-  line('SQLite (RunRecorder, WAL, chunked BLOBs)', `${(samples / dbS / 1e6).toFixed(2)} M samples/s`);
-  line('plain file, same bytes (page cache only)', `${(samples / fileS / 1e6).toFixed(2)} M samples/s`);
-  line('plain file, same bytes, fsync at the end', `${(samples / fsyncS / 1e6).toFixed(2)} M samples/s`);
-  line('SQLite / plain file (goal ≥ 0.5)', `${(fileS / dbS).toFixed(2)}`);
-  line('SQLite / plain file with fsync', `${(fsyncS / dbS).toFixed(2)}`);
-  const dbBytes = statSync(join(dir, 'store.db')).size;
-  line('database size / raw bytes', `${(dbBytes / (samples * 8)).toFixed(3)}`);
+  sqlite();
+  plainFile(false);
+  plainFile(true);
+  const db: number[] = [];
+  const file: number[] = [];
+  const synced: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < REPEATS; r++) {
+    const x = sqlite();
+    db.push(x.s);
+    bytes = x.bytes;
+    file.push(plainFile(false));
+    synced.push(plainFile(true));
+  }
+  const rate = (xs: number[]) => spread(xs.map((s) => samples / s / 1e6), 1, 'M samples/s');
+  line('SQLite (RunRecorder, WAL; close and checkpoint counted)', rate(db));
+  line('plain file, same bytes (page cache only)', rate(file));
+  line('plain file, same bytes, fsync at the end', rate(synced));
+  line('SQLite ÷ plain file (per repeat)', `${spread(db.map((s, i) => file[i] / s), 2)} (goal ≥ 0.5)`);
+  line('SQLite ÷ plain file with fsync (per repeat)', `${spread(db.map((s, i) => synced[i] / s), 2)} (goal ≥ 0.5)`);
+  line('database size ÷ raw bytes', `${(bytes / (samples * 8)).toFixed(3)} (goal ≤ 1.1)`);
 }
 
 function fitsPerSecond(): void {
@@ -123,14 +176,27 @@ function fitsPerSecond(): void {
     const r = new Rng(seed + 1);
     return Array.from({ length: n + 1 }, (_, k) => 1e-5 + 9e-5 * yNu(k / n, 2) + 9e-7 * r.normal());
   });
-  process.stdout.write(`\nAnalysis (${curves.length} noisy ${n}-pulse curves):\n`);
-  let t = performance.now();
-  for (const c of curves) fitLsq3(c);
-  const lsqS = (performance.now() - t) / 1000;
-  line('nl.lsq3 fits', `${(curves.length / lsqS).toFixed(1)} fits/s`);
-  t = performance.now();
-  analyseLtpLtd({ cycles: curves.slice(0, 10).map((c) => ({ ltp: c, ltd: [...c].reverse() })), unit: 'S', conditions: {} });
-  line('whole LTP/LTD card, 10 cycles × 2 × 1000 pulses', `${((performance.now() - t) / 1000).toFixed(3)} s`);
+  process.stdout.write(`\nAnalysis (${curves.length} noisy ${n}-pulse curves; warm-up, then ${REPEATS} repeats):\n`);
+  const fits = () => {
+    const t = performance.now();
+    for (const c of curves) fitLsq3(c);
+    return curves.length / ((performance.now() - t) / 1000);
+  };
+  const card = () => {
+    const t = performance.now();
+    analyseLtpLtd({ cycles: curves.slice(0, 10).map((c) => ({ ltp: c, ltd: [...c].reverse() })), unit: 'S', conditions: {} });
+    return (performance.now() - t) / 1000;
+  };
+  fits();
+  card();
+  const f: number[] = [];
+  const c: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    f.push(fits());
+    c.push(card());
+  }
+  line('nl.lsq3 fits', spread(f, 1, 'fits/s'));
+  line('whole LTP/LTD card, 10 cycles × 2 × 1000 pulses', spread(c, 3, 's'));
 }
 
 function enduranceMemory(): void {
@@ -177,21 +243,34 @@ function enduranceMemory(): void {
   }
 }
 
+/** Each section runs even when one before it failed; the command fails at the end if any did. */
 export async function runBenchmarks(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-bench-'));
+  const failed: string[] = [];
+  const sections: [string, () => unknown][] = [
+    ['start-up', () => startupFigures(line)],
+    ['LTP/LTD end to end', () => ltpLtdPulsesPerSecond(dir)],
+    ['endurance end to end', () => enduranceCyclesPerSecond(dir)],
+    ['storage', () => storageThroughput(dir)],
+    ['plot reads', () => plotReadFigures(dir, line)],
+    ['analysis', () => fitsPerSecond()],
+    ['endurance accumulator', () => enduranceMemory()],
+    ['whole-process memory', () => rssFigures(line)],
+    ['protocol overheads', () => protocolOverheads()],
+    ['train rates', () => trainRates()],
+    ['UI', () => uiBenchmarks()],
+  ];
   try {
-    startupFigures(line);
-    await ltpLtdPulsesPerSecond(dir);
-    await enduranceCyclesPerSecond(dir);
-    storageThroughput(dir);
-    plotReadFigures(dir, line);
-    fitsPerSecond();
-    enduranceMemory();
-    enduranceRssFigures(line);
-    await protocolOverheads();
-    await trainRates();
-    await uiBenchmarks();
+    for (const [name, run] of sections) {
+      try {
+        await run();
+      } catch (e) {
+        failed.push(name);
+        process.stdout.write(`  ${name}: FAILED — ${(e as Error).message}\n`);
+      }
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  if (failed.length) throw new Error(`benchmark sections failed: ${failed.join(', ')}`);
 }

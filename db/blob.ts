@@ -5,7 +5,8 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Float64Array([1]).buffer)[7] === 0
 export function encodeFloat64LE(values: ArrayLike<number>, start = 0, end = values.length): Buffer {
   const n = end - start;
   const arr = new Float64Array(n);
-  for (let i = 0; i < n; i++) arr[i] = values[start + i];
+  if (values instanceof Float64Array) arr.set(values.subarray(start, end));
+  else for (let i = 0; i < n; i++) arr[i] = values[start + i];
   const buf = Buffer.from(arr.buffer, 0, n * 8);
   if (!LITTLE_ENDIAN_HOST) for (let i = 0; i < n; i++) buf.writeDoubleLE(arr[i], i * 8);
   return buf;

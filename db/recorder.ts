@@ -265,7 +265,9 @@ export class RunRecorder {
       let i = 0;
       while (i < values.length) {
         const take = Math.min(values.length - i, this.chunkSamples - p.fill);
-        for (let j = 0; j < take; j++) p.buf[p.fill + j] = values[i + j];
+        // Typed arrays are copied in one block (memcpy); plain arrays value by value.
+        if (values instanceof Float64Array) p.buf.set(values.subarray(i, i + take), p.fill);
+        else for (let j = 0; j < take; j++) p.buf[p.fill + j] = values[i + j];
         p.fill += take;
         i += take;
         if (p.fill === this.chunkSamples) this.seal(p);

@@ -253,7 +253,7 @@ export const ltpLtdProtocol: ProtocolDefinition<typeof LTP_LTD_PARAMS> = {
           });
         }
         ctx.data(trainChunk(r, c, phase.index, firstReadS, events));
-        ctx.live(liveOfRamp(r, c, phase.index === 0 ? 'ltp' : 'ltd'));
+        ctx.live(() => liveOfRamp(r, c, phase.index === 0 ? 'ltp' : 'ltd'));
         offsetS += programDurationS(program, aperture);
         ctx.progress((c - 1) * 2 + phase.index + 1, cycles * 2, `cycle ${c}/${cycles} ${phase.name}`);
       }

@@ -44,8 +44,15 @@ export interface RunContext {
   signal: AbortSignal;
   data(chunk: DataChunk): void;
   progress(done: number, total: number, message: string): void;
-  /** Metrics of the part that is complete (shown live; the card is computed from all raw data at the end). */
-  live(points: LivePoint[]): void;
+  /**
+   * Metrics of the part that is complete (shown live; the card is computed from all raw
+   * data at the end). Given a function, the points are computed later, while the next
+   * train plays (a fit must not hold up the instrument); the function must only read
+   * data that no longer changes.
+   */
+  live(points: LivePoint[] | (() => LivePoint[])): void;
+  /** The instruments are busy playing a train: deferred work (live metrics) runs now. */
+  whilePlaying(): void;
   /** A point the run can be resumed from (all data before it is complete); a requested pause waits here. */
   checkpoint(state: CheckpointState): Promise<void>;
   /** Set when this run continues an interrupted one: the state of its last checkpoint. */

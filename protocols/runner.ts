@@ -180,6 +180,15 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const incremental = protocol.incremental?.(params);
   const chunks: DataChunk[] = [];
   let started = false;
+  const emitLive = (points: LivePoint[]) => {
+    const finite = points.filter((x) => Number.isFinite(x.value) && Number.isFinite(x.at));
+    if (finite.length) emit({ type: 'live', points: finite });
+  };
+  // Live metrics given as functions wait for the next train to be playing (or the run's end).
+  const deferredLive: (() => LivePoint[])[] = [];
+  const drainLive = () => {
+    for (const f of deferredLive.splice(0)) emitLive(f());
+  };
 
   try {
     const roles = protocol.roles(params);
@@ -231,9 +240,10 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
         if (controller.signal.aborted) throw new AbortedError('run');
       },
       live: (points) => {
-        const finite = points.filter((x) => Number.isFinite(x.value) && Number.isFinite(x.at));
-        if (finite.length) emit({ type: 'live', points: finite });
+        if (typeof points === 'function') deferredLive.push(points);
+        else emitLive(points);
       },
+      whilePlaying: drainLive,
       checkpoint: async (state) => {
         emit({ type: 'checkpoint', state, ...(sim ? { simState: sim.snapshot() } : {}) });
         if (req.control?.isPaused && !controller.signal.aborted) {
@@ -245,6 +255,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
       },
       ...(req.resume ? { resumeFrom: req.resume } : {}),
     });
+    drainLive();
     if (controller.signal.aborted) throw new AbortedError('run');
     if (typeof note === 'string') reason = note;
   } catch (e) {

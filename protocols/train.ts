@@ -49,7 +49,10 @@ export async function playTrain(ctx: RunContext, program: TrainProgram, opts: Pl
   const smu = ctx.bench.smu;
   let r: TrainReadings;
   try {
-    r = await smu.runTrain(program, ctx.signal, opts.onReadings);
+    r = await smu.runTrain(program, ctx.signal, (have, expected) => {
+      ctx.whilePlaying();
+      opts.onReadings?.(have, expected);
+    });
   } catch (e) {
     if (e instanceof AbortedError && e.partial && e.partial.currentA.length > 0) opts.onPartial?.(e.partial);
     throw e;

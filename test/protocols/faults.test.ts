@@ -35,7 +35,7 @@ describe('injected faults: the run fails with a clear reason and the outputs go 
   it('a garbled reply', async () => {
     const { r } = await runWith({ instrument: 'keithley2450', kind: 'garble', atTrain: 2 });
     expect(r.outcome.status).toBe('failed');
-    expect(r.outcome.reason).toMatch(/Keithley 2450 at SIM::keithley2450: reply to :TRAC:ACT\? "defbuffer1" is not a number: "¿#/);
+    expect(r.outcome.reason).toMatch(/Keithley 2450 at SIM::keithley2450: reply to :TRIG:STAT\?;:TRAC:ACT\? "defbuffer1" is not a trigger state and a reading count: "¿#/);
   });
 
   it('an instrument error', async () => {
