@@ -488,6 +488,8 @@ export function buildProgram(): Command {
     .action(() => {
       const rows = [
         ['keithley2450', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', 'native SCPI mode (*LANG SCPI); trains as configuration lists + trigger model'],
+        ['keithley2400', 'source-meter', 'LAN socket (via a converter), VXI-11/GPIB (PyVISA bridge), serial', '2400/2401 SCPI; trains as list sweeps of equal points (≤ 2500, one source delay; pulses from the SMU only)'],
+        ['keysight-b2900', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', 'B2901/B2902 channel 1; trains as timer-triggered list sweeps (≤ 2500 points; pulses from the SMU only)'],
         ['keysight33500b', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', '33500B/33600A series; triggered pulse bursts from the SMU\'s digital line'],
         ['tektronix-afg31000', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', 'AFG31000 series; triggered pulse bursts from the SMU\'s digital line'],
         ['keysight-81160a', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', '81150A/81160A; bursts armed by the external input'],
@@ -505,12 +507,13 @@ export function buildProgram(): Command {
     .command('init')
     .description('write a station template (an SMU and a pulse generator on the LAN, a laser gated by the generator, a polarizer stage on USB-serial) to edit')
     .option('--out <file>', 'write to a file instead of standard output')
+    .addOption(new Option('--smu <model>', 'the source-meter family (the 2400 and B2900 play pulses themselves: no generator trigger line)').choices(['keithley2450', 'keithley2400', 'keysight-b2900']).default('keithley2450'))
     .option('--force', FORCE_HELP)
-    .action((o: { out?: string; force?: boolean }) => {
+    .action((o: { out?: string; force?: boolean; smu: string }) => {
       const template = {
         name: 'Probe station 1',
         instruments: [
-          { id: 'smu', model: 'keithley2450', resource: 'TCPIP0::192.0.2.10::5025::SOCKET', role: 'source-meter', timeoutMs: 3000 },
+          { id: 'smu', model: o.smu, resource: o.smu === 'keithley2400' ? 'GPIB0::24::INSTR' : 'TCPIP0::192.0.2.10::5025::SOCKET', role: 'source-meter', timeoutMs: 3000 },
           { id: 'awg', model: 'keysight33500b', resource: 'TCPIP0::192.0.2.11::5025::SOCKET', role: 'pulse-generator' },
           { id: 'stage', model: 'thorlabs-ell14', resource: 'ASRL/dev/ttyUSB0::INSTR', role: 'rotation-stage', baudRate: 9600, address: '0' },
           { id: 'scope', model: 'keysight-infiniivision', resource: 'TCPIP0::192.0.2.12::5025::SOCKET', role: 'oscilloscope' },
@@ -583,15 +586,16 @@ export function buildProgram(): Command {
 
   program
     .command('sim')
-    .description('serve the simulated bench on 127.0.0.1: Keithley 2450 on --port, 33522B on --port + 1, Elliptec ELL14 on --port + 2, InfiniiVision on --port + 3, K10CR1 on --port + 4')
-    .option('--port <n>', 'TCP port of the simulated 2450 (0 = any free port)', '5025')
+    .description('serve the simulated bench on 127.0.0.1: the SMU (--smu, default Keithley 2450) on --port, 33522B on --port + 1, Elliptec ELL14 on --port + 2, InfiniiVision on --port + 3, K10CR1 on --port + 4, CONEX-AGP on --port + 5')
+    .option('--port <n>', 'TCP port of the simulated SMU (0 = any free port)', '5025')
+    .addOption(new Option('--smu <model>', 'which source-meter family drives the device').choices(['keithley2450', 'keithley2400', 'keysight-b2900']).default('keithley2450'))
     .option('--seed <n>', 'seed of the device model', '1')
     .option('--real-time <factor>', 'play pulse trains in wall-clock time (1 = real time, 10 = ten times faster); default: instantly')
     .option('--fault <kind@train>', 'inject a fault into the 2450 from the n-th pulse train: timeout|garble|error|disconnect|short, e.g. short@3 (repeatable)', collect, [])
     .option('--json', 'print one machine-readable readiness line naming every instrument and its resource')
     .option('--pty', 'also offer the stages on pseudo-terminals (socat), as USB-serial stages would appear')
     .option('--vxi11', 'also serve the SCPI instruments over VXI-11 (TCPIP0::127.0.0.1::inst0..2::INSTR; the portmapper needs port 111)')
-    .action(async (o: { port: string; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean; vxi11?: boolean }) => {
+    .action(async (o: { port: string; smu: 'keithley2450' | 'keithley2400' | 'keysight-b2900'; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean; vxi11?: boolean }) => {
       const port = Number(o.port);
       const seed = Number(o.seed);
       const factor = o.realTime === undefined ? undefined : Number(o.realTime);
@@ -604,7 +608,8 @@ export function buildProgram(): Command {
         if (!parsed?.success) throw new UsageError(`--fault "${f}": expected kind@train with kind one of timeout, garble, error, disconnect, short and train ≥ 1`);
         return parsed.data;
       });
-      await serveSimulatedBench(port, seed, factor, faults, { json: o.json, pty: o.pty, vxi11: o.vxi11 });
+      if (faults.length && o.smu !== 'keithley2450') throw new UsageError(`--fault is simulated for the Keithley 2450 only (not --smu ${o.smu})`);
+      await serveSimulatedBench(port, seed, factor, faults, { json: o.json, pty: o.pty, vxi11: o.vxi11, smu: o.smu });
     });
 
   program

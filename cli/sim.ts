@@ -1,4 +1,5 @@
-// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted: the 2450, the
+// `neuroprobe sim`: the simulated bench on loopback TCP until interrupted: the SMU (2450,
+// 2400 or B2902A, --smu), the
 // 33522B and an InfiniiVision scope (SCPI), and an Elliptec ELL14 rotation stage (its ASCII protocol on a raw
 // socket, and with --pty on a pseudo-terminal made by socat, like a USB-serial stage).
 // `--json` prints one readiness line naming every instrument and where to reach it.
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitElliptec } from '../drivers/instruments/stage/elliptec-protocol.ts';
 import { splitApt } from '../drivers/instruments/stage/apt-protocol.ts';
-import { SimBench } from '../drivers/sim/bench.ts';
+import { SimBench, type SimSmuModel } from '../drivers/sim/bench.ts';
 import { simBenchConfig, simulatedStation } from '../protocols/station.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { type Vxi11Server, serveVxi11 } from '../drivers/sim/vxi11-server.ts';
@@ -21,12 +22,17 @@ export interface SimServeOptions {
   pty?: boolean;
   /** Also serve the SCPI instruments over VXI-11 (portmapper on port 111). */
   vxi11?: boolean;
+  /** Which SMU family drives the device (served on `port`). */
+  smu?: SimSmuModel;
 }
+
+const SMU_NAMES: Record<SimSmuModel, string> = { keithley2450: 'Keithley 2450', keithley2400: 'Keithley 2400', 'keysight-b2900': 'Keysight B2902A' };
 
 export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = [], opts: SimServeOptions = {}): Promise<void> {
   // The built-in bench's device and wiring (generator channel 2 gates the laser; the stage turns its polarizer).
-  const bench = new SimBench({ ...simBenchConfig(simulatedStation({ seed })), realTimeFactor, faults });
-  const smu = await serveInstrument(bench.instrument('keithley2450'), port);
+  const smuModel = opts.smu ?? 'keithley2450';
+  const bench = new SimBench({ ...simBenchConfig(simulatedStation({ seed })), realTimeFactor, faults, smuModel });
+  const smu = await serveInstrument(bench.instrument(smuModel), port);
   const gen = await serveInstrument(bench.instrument('keysight33500b'), port === 0 ? 0 : port + 1);
   const scope = await serveInstrument(bench.scope, port === 0 ? 0 : port + 3);
   const stage = await serveInstrument(bench.stage, port === 0 ? 0 : port + 2, '127.0.0.1', { split: (x) => splitElliptec(x), replyTerminator: '\r\n' });
@@ -50,7 +56,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
       ptys[name] = path;
     }
   }
-  const vxi: Vxi11Server | null = opts.vxi11 ? await serveVxi11({ inst0: bench.instrument('keithley2450'), inst1: bench.instrument('keysight33500b'), inst2: bench.scope }) : null;
+  const vxi: Vxi11Server | null = opts.vxi11 ? await serveVxi11({ inst0: bench.instrument(smuModel), inst1: bench.instrument('keysight33500b'), inst2: bench.scope }) : null;
   const vxiResource = (n: number) => (vxi ? { vxi11: `TCPIP0::127.0.0.1::inst${n}::INSTR` } : {});
   const ptyPath = ptys.ttyELL14 ?? null;
   const aptPty = ptys.ttyK10CR1 ?? null;
@@ -63,7 +69,7 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
     process.once('SIGHUP', () => resolve());
   });
   const instruments = [
-    { model: 'keithley2450', role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET`, ...vxiResource(0) },
+    { model: smuModel, role: 'source-meter', resource: `TCPIP0::127.0.0.1::${smu.port}::SOCKET`, ...vxiResource(0) },
     { model: 'keysight33500b', role: 'pulse-generator', resource: `TCPIP0::127.0.0.1::${gen.port}::SOCKET`, ...vxiResource(1) },
     { model: 'keysight-infiniivision', role: 'oscilloscope', resource: `TCPIP0::127.0.0.1::${scope.port}::SOCKET`, ...vxiResource(2) },
     { model: 'thorlabs-ell14', role: 'rotation-stage', resource: `TCPIP0::127.0.0.1::${stage.port}::SOCKET`, protocol: 'elliptec-ascii', ...(ptyPath ? { pty: ptyPath, serial: `ASRL${ptyPath}::INSTR` } : {}) },
@@ -73,17 +79,17 @@ export async function serveSimulatedBench(port: number, seed: number, realTimeFa
   if (opts.json) process.stdout.write(JSON.stringify({ ready: true, seed, instruments }) + '\n');
   else process.stdout.write(
     `simulated bench (seed ${seed}${realTimeFactor ? `, trains at ${realTimeFactor}× real time` : ''}${faults.length ? `, faults: ${faults.map((f) => `${f.kind} from train ${f.atTrain}`).join(', ')}` : ''}) listening on 127.0.0.1:\n` +
-      `  Keithley 2450     TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
+      `  ${SMU_NAMES[smuModel].padEnd(17)} TCPIP0::127.0.0.1::${smu.port}::SOCKET\n` +
       `  Keysight 33522B   TCPIP0::127.0.0.1::${gen.port}::SOCKET\n` +
       `  InfiniiVision     TCPIP0::127.0.0.1::${scope.port}::SOCKET (scope: device V on CH1, current ×10⁴ V/A on CH2)\n` +
       `  Elliptec ELL14    TCPIP0::127.0.0.1::${stage.port}::SOCKET (Elliptec ASCII)${ptyPath ? `, serial ASRL${ptyPath}::INSTR` : ''}\n` +
       `  Thorlabs K10CR1   TCPIP0::127.0.0.1::${apt.port}::SOCKET (APT binary)${aptPty ? `, serial ASRL${aptPty}::INSTR` : ''}\n` +
       `  Newport CONEX-AGP TCPIP0::127.0.0.1::${conex.port}::SOCKET (ASCII)${conexPty ? `, serial ASRL${conexPty}::INSTR` : ''}\n` +
-      (vxi ? `  VXI-11            TCPIP0::127.0.0.1::inst0::INSTR (2450), inst1 (33522B), inst2 (scope); portmapper on port ${vxi.portmapperPort}\n` : '') +
+      (vxi ? `  VXI-11            TCPIP0::127.0.0.1::inst0::INSTR (${SMU_NAMES[smuModel]}), inst1 (33522B), inst2 (scope); portmapper on port ${vxi.portmapperPort}\n` : '') +
       `Ctrl-C to stop.\n`,
   );
   await stopped;
-  bench.smu.forceOutputOff();
+  bench.sourceMeter.forceOutputOff();
   bench.generator.forceOutputsOff();
   for (const socat of socats) socat.kill();
   await Promise.all([smu.close(), gen.close(), scope.close(), stage.close(), apt.close(), conex.close(), vxi?.close()]);

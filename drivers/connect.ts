@@ -12,6 +12,8 @@ import { ConexAgpStage } from './instruments/stage/conex-agp.ts';
 import { aptFrameLength } from './instruments/stage/apt-protocol.ts';
 import type { Framer } from './transport/line-reader.ts';
 import { Keithley2450 } from './instruments/smu/keithley2450.ts';
+import { Keithley2400 } from './instruments/smu/keithley2400.ts';
+import { KeysightB2900 } from './instruments/smu/keysight-b2900.ts';
 import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
 import { parseResource } from './transport/resource.ts';
@@ -20,12 +22,14 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keithley2400', 'keysight-b2900', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
 
 /** The role each model plays on a bench. */
 export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
   keithley2450: 'source-meter',
+  keithley2400: 'source-meter',
+  'keysight-b2900': 'source-meter',
   keysight33500b: 'pulse-generator',
   'tektronix-afg31000': 'pulse-generator',
   'keysight-81160a': 'pulse-generator',
@@ -43,6 +47,9 @@ export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
 const FRAMING: Record<DriverModel, { read: string; write: string; framer?: Framer; baudRate: number; rtscts?: boolean; xonxoff?: boolean }> = {
   'newport-conex-agp': { read: '\r\n', write: '\r\n', baudRate: 921600, xonxoff: true },
   keithley2450: { read: '\n', write: '\n', baudRate: 9600 },
+  // The 2400's RS-232 default is not stated in any source read; 9600 is a common setting.
+  keithley2400: { read: '\n', write: '\n', baudRate: 9600 },
+  'keysight-b2900': { read: '\n', write: '\n', baudRate: 9600 },
   keysight33500b: { read: '\n', write: '\n', baudRate: 9600 },
   'tektronix-afg31000': { read: '\n', write: '\n', baudRate: 9600 },
   'keysight-81160a': { read: '\n', write: '\n', baudRate: 9600 },
@@ -91,6 +98,10 @@ export function createDriver(model: DriverModel, transport: Transport, opts: Dri
   switch (model) {
     case 'keithley2450':
       return new Keithley2450(transport);
+    case 'keithley2400':
+      return new Keithley2400(transport);
+    case 'keysight-b2900':
+      return new KeysightB2900(transport);
     case 'keysight33500b':
       return new Keysight33500B(transport);
     case 'tektronix-afg31000':

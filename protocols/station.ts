@@ -236,6 +236,7 @@ export function simBenchConfig(station: Station): SimBenchConfig {
     lightChannel: ch(station.wiring.lightSource?.channel),
     lightPowerMw: sim?.lightPowerMw ?? station.wiring.lightSource?.powerAtSampleMw,
     polarizerStage: ((m) => (m === 'thorlabs-k10cr1' || m === 'newport-conex-agp' ? m : 'thorlabs-ell14'))(station.instruments.find((i) => i.id === station.wiring.rotationStage?.instrument)?.model),
+    smuModel: ((m) => (m === 'keithley2400' || m === 'keysight-b2900' ? m : 'keithley2450'))(station.instruments.find((i) => i.id === station.wiring.sourceMeter)?.model),
     generatorModel: ((m) => (m === 'tektronix-afg31000' || m === 'keysight-81160a' ? m : 'keysight33500b'))(station.instruments.find((i) => i.id === (station.wiring.pulseGenerator ?? station.wiring.lightSource)?.instrument)?.model),
     ...(station.wiring.oscilloscope ? { scope: { voltageChannel: station.wiring.oscilloscope.voltageChannel, currentChannel: station.wiring.oscilloscope.currentChannel, voltsPerAmpere: voltsPerAmpere(station.wiring.oscilloscope.currentSense) } } : {}),
   };

@@ -210,7 +210,7 @@ export class ApiService {
       case 'simState': {
         const s = this.lastSim;
         if (!usesSimulator(this.station)) return null;
-        return s ? { outputOn: s.smu.isOutputOn, levelV: s.smu.sourceLevelV, triggerRunning: s.smu.isTriggerRunning } : { outputOn: false, levelV: 0, triggerRunning: false };
+        return s ? { outputOn: s.sourceMeter.isOutputOn, levelV: s.sourceMeter.sourceLevelV, triggerRunning: s.sourceMeter.isTriggerRunning } : { outputOn: false, levelV: 0, triggerRunning: false };
       }
     }
   }

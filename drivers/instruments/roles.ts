@@ -11,7 +11,9 @@ export interface SmuCapabilities {
   /** Shortest segment the timed mechanism plays reliably, s. */
   minSegmentS: number;
   /** Blocks of the timed mechanism (the 2450's trigger model) one train may use. */
-  maxTriggerBlocks: number;
+  maxTriggerBlocks?: number;
+  /** Points of one list sweep (list-sweep SMUs: a train plays as sweeps of equal-length points). */
+  maxListPoints?: number;
   maxReadings: number;
   lineFrequencyHz: number;
 }

@@ -13,6 +13,8 @@ import { Memristor, type MemristorParams, MemristorStateSchema } from './dut/mem
 import { z } from 'zod';
 import type { BenchEnvironment } from './environment.ts';
 import { SimKeithley2450 } from './keithley2450.ts';
+import { SimKeithley2400 } from './keithley2400.ts';
+import { SimKeysightB2900 } from './keysight-b2900.ts';
 import { SimKeysight33500B } from './keysight33500b.ts';
 import { SimElliptec } from './elliptec.ts';
 import { SimInfiniiVision } from './infiniivision.ts';
@@ -44,9 +46,17 @@ export interface SimBenchConfig {
   polarizerStage?: 'thorlabs-ell14' | 'thorlabs-k10cr1' | 'newport-conex-agp';
   /** Which generator family is on the bench (default the 33522B). */
   generatorModel?: SimGeneratorModel;
+  /** Which source-meter family drives the device (default the 2450). */
+  smuModel?: SimSmuModel;
 }
 
-export const SIM_MODELS = ['keithley2450', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
+export const SIM_MODELS = ['keithley2450', 'keithley2400', 'keysight-b2900', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
+
+/** The simulated source-meter families: one is wired to the device (the others sit idle). */
+export type SimSmuModel = 'keithley2450' | 'keithley2400' | 'keysight-b2900';
+
+/** What the bench needs of the SMU wired to the device. */
+export type SimSourceMeter = SimKeithley2450 | SimKeithley2400 | SimKeysightB2900;
 
 /** The simulated generator families: one is wired into the bench (its pulses reach the device). */
 export type SimGeneratorModel = 'keysight33500b' | 'tektronix-afg31000' | 'keysight-81160a';
@@ -70,6 +80,10 @@ export class SimBench implements BenchEnvironment {
   readonly clock = new VirtualClock();
   readonly dut: Memristor;
   readonly smu = new SimKeithley2450();
+  readonly smu2400 = new SimKeithley2400();
+  readonly smuB2900 = new SimKeysightB2900();
+  /** The SMU wired to the device (config.smuModel; the 2450 by default). */
+  readonly sourceMeter: SimSourceMeter;
   readonly generator: SimKeysight33500B;
   readonly stage = new SimElliptec();
   readonly k10cr1 = new SimK10cr1();
@@ -83,8 +97,9 @@ export class SimBench implements BenchEnvironment {
   constructor(readonly config: SimBenchConfig = {}) {
     this.generator = config.generatorModel === 'tektronix-afg31000' ? new SimTektronixAfg31000() : config.generatorModel === 'keysight-81160a' ? new SimKeysight81160A() : new SimKeysight33500B();
     this.dut = new Memristor(config.device ?? {}, config.seed ?? 1, config.deviceIndex ?? 0);
-    this.smu.attach(this);
-    if (config.realTimeFactor !== undefined) this.smu.setRealTimeFactor(config.realTimeFactor);
+    this.sourceMeter = config.smuModel === 'keithley2400' ? this.smu2400 : config.smuModel === 'keysight-b2900' ? this.smuB2900 : this.smu;
+    for (const s of [this.smu, this.smu2400, this.smuB2900]) s.attach(this);
+    if (config.realTimeFactor !== undefined) this.sourceMeter.setRealTimeFactor(config.realTimeFactor);
     this.generator.attach(this);
     this.scope = new SimInfiniiVision('NPSIMX3024T', config.seed ?? 1);
     if (config.scope) {
@@ -99,6 +114,8 @@ export class SimBench implements BenchEnvironment {
     if (model === 'thorlabs-ell14') return this.stage;
     if (model === 'thorlabs-k10cr1') return this.k10cr1;
     if (model === 'newport-conex-agp') return this.conex;
+    if (model === 'keithley2400') return this.smu2400;
+    if (model === 'keysight-b2900') return this.smuB2900;
     const inner = model === 'keithley2450' ? this.smu : model === 'keysight-infiniivision' ? this.scope : this.generator;
     const fault = this.config.faults?.find((f) => f.instrument === model);
     if (!fault) return inner;
@@ -146,7 +163,7 @@ export class SimBench implements BenchEnvironment {
 
   /** Voltage the SMU actually puts across the device, after its current limit. */
   private smuVoltage(): { v: number; limited: boolean } {
-    const d = this.smu.drive();
+    const d = this.sourceMeter.drive();
     if (!d.on) return { v: 0, limited: false };
     const g = this.dut.conductanceS;
     if (Math.abs(g * d.levelV) > d.limitA) return { v: Math.sign(d.levelV) * (d.limitA / g), limited: true };
@@ -213,7 +230,7 @@ export class SimBench implements BenchEnvironment {
   smuCurrentA(): { currentA: number; voltageV: number; inCompliance: boolean } {
     const { v, limited } = this.smuVoltage();
     const i = this.dut.currentA(v, this.lightNow());
-    const limit = this.smu.drive().limitA;
+    const limit = this.sourceMeter.drive().limitA;
     if (limited) return { currentA: Math.sign(i) * limit, voltageV: v, inCompliance: true };
     return { currentA: i, voltageV: v, inCompliance: false };
   }

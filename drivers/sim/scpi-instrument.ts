@@ -33,7 +33,7 @@ export abstract class ScpiInstrument implements SimInstrument {
     this.on('*OPC', { set: () => undefined, query: () => '1' });
     this.on('*WAI', { set: () => undefined });
     this.on('*ESR', { query: () => '0' });
-    this.on('*STB', { query: () => (this.errors.length ? '4' : '0') });
+    this.on('*STB', { query: () => String(this.statusByte()) });
     this.on('*TRG', { set: () => this.busTrigger() });
     this.on('*OPT', { query: () => '0' });
     this.on(':SYSTem:ERRor[:NEXT]', { query: () => this.nextError() });
@@ -44,6 +44,11 @@ export abstract class ScpiInstrument implements SimInstrument {
   protected abstract reset(): void;
   protected busTrigger(): void {
     /* instruments without a bus trigger ignore *TRG */
+  }
+
+  /** The status byte: bit 2 (EAV) while the error queue holds something; families add their own bits. */
+  protected statusByte(): number {
+    return this.errors.length ? 4 : 0;
   }
 
   protected clearStatus(): void {

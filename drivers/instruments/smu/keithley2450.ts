@@ -10,6 +10,7 @@
 // and defbuffer1's capacity limit of 11 000 000 readings.
 
 import { AbortedError, DriverError, InstrumentError, checkRange } from '../errors.ts';
+import { smallestRange } from './ranges.ts';
 import type { SmuCapabilities, SourceMeter } from '../roles.ts';
 import { ScpiDriver } from '../scpi-driver.ts';
 import { parseErrorReply, parseScpiNumber, parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
@@ -40,9 +41,6 @@ function dataQuery(start: number, end: number): string {
   return `:TRAC:DATA? ${start}, ${end}, ${BUFFER}, READ, SOUR, REL`;
 }
 
-function smallestRange(value: number, ranges: number[]): number {
-  return ranges.find((r) => Math.abs(value) <= r) ?? ranges[ranges.length - 1];
-}
 
 export class Keithley2450 extends ScpiDriver implements SourceMeter {
   readonly role = 'source-meter' as const;
@@ -81,7 +79,7 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     if (segments.length === 0) throw new DriverError(`${L}: the train has no segments`);
     if (!Number.isInteger(p.repeat) || p.repeat < 1) throw new DriverError(`${L}: repeat count ${p.repeat} must be a whole number ≥ 1`);
     const blocks = this.triggerBlocks(p, LIST).length;
-    if (blocks > c.maxTriggerBlocks) throw new DriverError(`${L}: the train needs ${blocks} trigger-model blocks (at most ${c.maxTriggerBlocks}); use fewer segments`);
+    if (blocks > MAX_BLOCKS) throw new DriverError(`${L}: the train needs ${blocks} trigger-model blocks (at most ${MAX_BLOCKS}); use fewer segments`);
     checkRange(L, 'current limit', p.limitA, c.minLimitA, c.maxAbsCurrentA, 'A');
     checkRange(L, 'NPLC', p.nplc, c.nplcRange[0], c.nplcRange[1], 'PLC');
     if (p.measureRangeA !== undefined) checkRange(L, 'current measure range', p.measureRangeA, 1e-8, 1, 'A');

@@ -1,0 +1,168 @@
+// A SourceMeter whose timed mechanism is a list sweep of equal-length points (Keithley
+// 2400, Keysight B2900): the train is compiled into points (point-list.ts), played as
+// one sweep per list (one start each), and the readings of measuring segments are kept.
+// Each family says how to configure, start, poll and read one sweep.
+
+import { AbortedError, DriverError, checkRange } from '../errors.ts';
+import type { SmuCapabilities, SourceMeter } from '../roles.ts';
+import { ScpiDriver } from '../scpi-driver.ts';
+import { type TrainProgram, type TrainReadings, measurementsIn, programSegments } from '../waveform.ts';
+import { type PointBlock, type PointProgram, compilePoints, sweeps } from './point-list.ts';
+
+export interface SweepReading {
+  voltageV: number;
+  currentA: number;
+  /** Instrument clock, s. */
+  tS: number;
+}
+
+export interface SweepSetup {
+  levelsV: number[];
+  /** Point period, s (the family turns it into its delay or timer). */
+  periodS: number;
+  apertureS: number;
+  limitA: number;
+  nplc: number;
+  measureRangeA?: number;
+  /** The level the output holds before and between sweeps (the unit's last level). */
+  biasV: number;
+}
+
+export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
+  readonly role = 'source-meter' as const;
+  abstract readonly capabilities: SmuCapabilities;
+
+  /** What a point takes beyond its integration (conversion, trigger latency), s. */
+  protected abstract readonly pointOverheadS: number;
+  protected abstract configureSweep(s: SweepSetup): string[];
+  /** Starts the configured sweep (the output is on at the bias level). */
+  protected abstract startSweep(): Promise<void>;
+  /** How many readings the running sweep has stored, and whether it is done. */
+  protected abstract pollSweep(): Promise<{ done: boolean; have: number }>;
+  protected abstract readSweep(count: number): Promise<SweepReading[]>;
+  protected abstract abortSweep(): Promise<void>;
+  abstract identify(): Promise<string>;
+  /** The output's header (`:OUTP`, `:OUTP1`). */
+  protected abstract readonly output: string;
+  /** Commands that stop a sweep and bring the source to a fixed 0 V (before the output goes off). */
+  protected abstract readonly toZero: string[];
+
+  /** Reads the mains frequency (`:SYST:LFR?`) for every read aperture, never an assumption. */
+  protected async readMainsFrequency(): Promise<void> {
+    const lfr = await this.scpi.queryNumber(':SYST:LFR?');
+    if (lfr !== 50 && lfr !== 60) throw new DriverError(`${this.label}: :SYST:LFR? answered ${lfr}, not 50 or 60 Hz`);
+    this.capabilities.lineFrequencyHz = lfr;
+  }
+
+  /** Switches the output and confirms it by query (which also proves the command was processed). */
+  protected async outputOn(on: boolean): Promise<void> {
+    await this.scpi.write(`${this.output} ${on ? 'ON' : 'OFF'}`);
+    const state = (await this.scpi.query(`${this.output}?`)).trim();
+    if (state !== (on ? '1' : '0')) throw new DriverError(`${this.label}: output reports "${state}" after ${this.output} ${on ? 'ON' : 'OFF'}`);
+  }
+
+  async describeOutputs(): Promise<{ anyOn: boolean; text: string }> {
+    const on = (await this.scpi.query(`${this.output}?`)).trim() === '1';
+    return { anyOn: on, text: on ? 'output ON' : 'output off' };
+  }
+
+  /** Stops any sweep, 0 V, output off, confirmed by query. */
+  async safeOff(): Promise<void> {
+    await this.scpi.writeAll(this.toZero);
+    await this.outputOn(false);
+  }
+
+  private apertureS(p: TrainProgram): number {
+    return p.nplc / this.capabilities.lineFrequencyHz;
+  }
+
+  private points(p: TrainProgram): PointProgram {
+    const ap = this.apertureS(p);
+    return compilePoints(p, ap, { minPeriodS: ap + this.pointOverheadS, maxListPoints: this.capabilities.maxListPoints! }, this.label);
+  }
+
+  validateTrain(p: TrainProgram): void {
+    const c = this.capabilities;
+    const L = this.label;
+    if (!Number.isInteger(p.repeat) || p.repeat < 1) throw new DriverError(`${L}: repeat count ${p.repeat} must be a whole number ≥ 1`);
+    checkRange(L, 'current limit', p.limitA, c.minLimitA, c.maxAbsCurrentA, 'A');
+    checkRange(L, 'NPLC', p.nplc, c.nplcRange[0], c.nplcRange[1], 'PLC');
+    const segments = programSegments(p);
+    for (const [i, s] of segments.entries()) {
+      checkRange(L, `segment ${i + 1} level`, s.levelV, -c.maxAbsVoltageV, c.maxAbsVoltageV, 'V');
+      if (s.triggerOut) throw new DriverError(`${L}: segment ${i + 1} fires a trigger output to a pulse generator; this driver plays pulses from the SMU only (use the 2450 for generator pulses)`);
+    }
+    if (measurementsIn(p) < 1) throw new DriverError(`${L}: the train measures nothing`);
+    this.points(p);
+  }
+
+  async runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings> {
+    this.validateTrain(p);
+    const pp = this.points(p);
+    const expected = measurementsIn(p);
+    const out: TrainReadings = { currentA: [], voltageV: [], timeS: [] };
+    let firstClock: number | undefined;
+    const keep = (b: PointBlock, got: SweepReading[]) => {
+      for (const k of b.keep) {
+        if (k >= got.length) break;
+        const r = got[k];
+        firstClock ??= r.tS;
+        out.currentA.push(r.currentA);
+        out.voltageV.push(r.voltageV);
+        out.timeS.push(r.tS - firstClock);
+      }
+    };
+    const biasV = pp.unit.levelsV[pp.unit.levelsV.length - 1];
+    try {
+      for (const [i, b] of sweeps(pp, this.capabilities.maxListPoints!).entries()) {
+        if (signal?.aborted) throw new AbortedError('pulse train', out);
+        await this.scpi.writeAll(this.configureSweep({ levelsV: b.levelsV, periodS: pp.periodS, apertureS: this.apertureS(p), limitA: p.limitA, nplc: p.nplc, measureRangeA: p.measureRangeA, biasV }));
+        await this.scpi.checkErrors('while configuring the list sweep');
+        if (i === 0) await this.outputOn(true);
+        await this.startSweep();
+        const { got, aborted } = await this.waitForSweep(b, pp.periodS, signal, (have) => onReadings?.(out.currentA.length + b.keep.filter((k) => k < have).length, expected));
+        keep(b, got);
+        // What the sweeps measured before an abort is kept: raw data is never thrown away.
+        if (aborted) throw new AbortedError('pulse train', out);
+      }
+    } finally {
+      // As the 2450's trigger model ends: output off after the train (or its abort).
+      await this.outputOn(false).catch(() => undefined);
+    }
+    await this.scpi.checkErrors('after the pulse train');
+    if (firstClock !== undefined) out.firstReadClockS = firstClock;
+    return out;
+  }
+
+  /** Waits for one sweep and reads it; on an abort, stops it and reads what it stored. */
+  private async waitForSweep(b: PointBlock, periodS: number, signal: AbortSignal | undefined, onHave: (have: number) => void): Promise<{ got: SweepReading[]; aborted: boolean }> {
+    const n = b.levelsV.length;
+    const expectedMs = n * periodS * 1000;
+    const startMs = Date.now();
+    const deadline = startMs + expectedMs * 1.5 + 10_000;
+    for (;;) {
+      const { done, have } = await this.pollSweep();
+      try {
+        onHave(have);
+      } catch {
+        // a listener's failure must not skip the abort below
+      }
+      if (done) break;
+      if (signal?.aborted) {
+        await this.abortSweep();
+        const stored = (await this.pollSweep()).have;
+        return { got: stored > 0 ? await this.readSweep(stored) : [], aborted: true };
+      }
+      if (Date.now() > deadline) {
+        await this.abortSweep();
+        throw new DriverError(`${this.label}: list sweep did not finish in time (${have} of ${n} readings)`);
+      }
+      // Every 50 ms until the sweep should be done (progress, abort), then every 1 ms.
+      const untilEnd = startMs + expectedMs - Date.now();
+      await new Promise((r) => setTimeout(r, untilEnd > 1 ? Math.min(50, untilEnd) : 1));
+    }
+    const got = await this.readSweep(n);
+    if (got.length !== n) throw new DriverError(`${this.label}: the sweep returned ${got.length} readings, expected ${n}`);
+    return { got, aborted: false };
+  }
+}
