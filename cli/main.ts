@@ -489,6 +489,7 @@ export function buildProgram(): Command {
       const rows = [
         ['keithley2450', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', 'native SCPI mode (*LANG SCPI); trains as configuration lists + trigger model'],
         ['keithley2400', 'source-meter', 'LAN socket (via a converter), VXI-11/GPIB (PyVISA bridge), serial', '2400/2401 SCPI; trains as list sweeps of equal points (≤ 2500, one source delay; pulses from the SMU only)'],
+        ['keithley2600b', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', '2600B TSP, smua or smub (smuChannel); trains as a loaded Lua script: timer-paced list sweeps (≤ 2500 points; pulses from the SMU only)'],
         ['keysight-b2900', 'source-meter', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', 'B2901/B2902 channel 1; trains as timer-triggered list sweeps (≤ 2500 points; pulses from the SMU only)'],
         ['keysight33500b', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge), serial', '33500B/33600A series; triggered pulse bursts from the SMU\'s digital line'],
         ['tektronix-afg31000', 'pulse-generator', 'LAN socket, VXI-11/USB-TMC/GPIB (PyVISA bridge)', 'AFG31000 series; triggered pulse bursts from the SMU\'s digital line'],
@@ -507,7 +508,7 @@ export function buildProgram(): Command {
     .command('init')
     .description('write a station template (an SMU and a pulse generator on the LAN, a laser gated by the generator, a polarizer stage on USB-serial) to edit')
     .option('--out <file>', 'write to a file instead of standard output')
-    .addOption(new Option('--smu <model>', 'the source-meter family (the 2400 and B2900 play pulses themselves: no generator trigger line)').choices(['keithley2450', 'keithley2400', 'keysight-b2900']).default('keithley2450'))
+    .addOption(new Option('--smu <model>', 'the source-meter family (the 2400 and B2900 play pulses themselves: no generator trigger line)').choices(['keithley2450', 'keithley2400', 'keithley2600b', 'keysight-b2900']).default('keithley2450'))
     .option('--force', FORCE_HELP)
     .action((o: { out?: string; force?: boolean; smu: string }) => {
       const template = {
@@ -588,14 +589,14 @@ export function buildProgram(): Command {
     .command('sim')
     .description('serve the simulated bench on 127.0.0.1: the SMU (--smu, default Keithley 2450) on --port, 33522B on --port + 1, Elliptec ELL14 on --port + 2, InfiniiVision on --port + 3, K10CR1 on --port + 4, CONEX-AGP on --port + 5')
     .option('--port <n>', 'TCP port of the simulated SMU (0 = any free port)', '5025')
-    .addOption(new Option('--smu <model>', 'which source-meter family drives the device').choices(['keithley2450', 'keithley2400', 'keysight-b2900']).default('keithley2450'))
+    .addOption(new Option('--smu <model>', 'which source-meter family drives the device').choices(['keithley2450', 'keithley2400', 'keithley2600b', 'keysight-b2900']).default('keithley2450'))
     .option('--seed <n>', 'seed of the device model', '1')
     .option('--real-time <factor>', 'play pulse trains in wall-clock time (1 = real time, 10 = ten times faster); default: instantly')
     .option('--fault <kind@train>', 'inject a fault into the 2450 from the n-th pulse train: timeout|garble|error|disconnect|short, e.g. short@3 (repeatable)', collect, [])
     .option('--json', 'print one machine-readable readiness line naming every instrument and its resource')
     .option('--pty', 'also offer the stages on pseudo-terminals (socat), as USB-serial stages would appear')
     .option('--vxi11', 'also serve the SCPI instruments over VXI-11 (TCPIP0::127.0.0.1::inst0..2::INSTR; the portmapper needs port 111)')
-    .action(async (o: { port: string; smu: 'keithley2450' | 'keithley2400' | 'keysight-b2900'; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean; vxi11?: boolean }) => {
+    .action(async (o: { port: string; smu: 'keithley2450' | 'keithley2400' | 'keithley2600b' | 'keysight-b2900'; seed: string; realTime?: string; fault: string[]; json?: boolean; pty?: boolean; vxi11?: boolean }) => {
       const port = Number(o.port);
       const seed = Number(o.seed);
       const factor = o.realTime === undefined ? undefined : Number(o.realTime);

@@ -26,7 +26,7 @@ export interface SimServeOptions {
   smu?: SimSmuModel;
 }
 
-const SMU_NAMES: Record<SimSmuModel, string> = { keithley2450: 'Keithley 2450', keithley2400: 'Keithley 2400', 'keysight-b2900': 'Keysight B2902A' };
+const SMU_NAMES: Record<SimSmuModel, string> = { keithley2450: 'Keithley 2450', keithley2400: 'Keithley 2400', keithley2600b: 'Keithley 2602B', 'keysight-b2900': 'Keysight B2902A' };
 
 export async function serveSimulatedBench(port: number, seed: number, realTimeFactor?: number, faults: Fault[] = [], opts: SimServeOptions = {}): Promise<void> {
   // The built-in bench's device and wiring (generator channel 2 gates the laser; the stage turns its polarizer).

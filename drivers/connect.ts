@@ -14,6 +14,7 @@ import type { Framer } from './transport/line-reader.ts';
 import { Keithley2450 } from './instruments/smu/keithley2450.ts';
 import { Keithley2400 } from './instruments/smu/keithley2400.ts';
 import { KeysightB2900 } from './instruments/smu/keysight-b2900.ts';
+import { Keithley2600B } from './instruments/smu/keithley2600b.ts';
 import type { SimBench } from './sim/bench.ts';
 import { LoopbackTransport } from './transport/loopback.ts';
 import { parseResource } from './transport/resource.ts';
@@ -22,13 +23,14 @@ import { SerialTransport } from './transport/serial.ts';
 import { TcpTransport } from './transport/tcp.ts';
 import type { Transport } from './transport/transport.ts';
 
-export const DRIVER_MODELS = ['keithley2450', 'keithley2400', 'keysight-b2900', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
+export const DRIVER_MODELS = ['keithley2450', 'keithley2400', 'keithley2600b', 'keysight-b2900', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
 export type DriverModel = (typeof DRIVER_MODELS)[number];
 
 /** The role each model plays on a bench. */
 export const ROLE_OF_MODEL: Record<DriverModel, InstrumentRole> = {
   keithley2450: 'source-meter',
   keithley2400: 'source-meter',
+  keithley2600b: 'source-meter',
   'keysight-b2900': 'source-meter',
   keysight33500b: 'pulse-generator',
   'tektronix-afg31000': 'pulse-generator',
@@ -50,6 +52,8 @@ const FRAMING: Record<DriverModel, { read: string; write: string; framer?: Frame
   // The 2400's RS-232 default is not stated in any source read; 9600 is a common setting.
   keithley2400: { read: '\n', write: '\n', baudRate: 9600 },
   'keysight-b2900': { read: '\n', write: '\n', baudRate: 9600 },
+  // TSP lines end with LF like SCPI; the 2600B's RS-232 default is not stated in any source read.
+  keithley2600b: { read: '\n', write: '\n', baudRate: 9600 },
   keysight33500b: { read: '\n', write: '\n', baudRate: 9600 },
   'tektronix-afg31000': { read: '\n', write: '\n', baudRate: 9600 },
   'keysight-81160a': { read: '\n', write: '\n', baudRate: 9600 },
@@ -90,6 +94,8 @@ export async function openTransport(resource: string, opts: ConnectOptions = {})
 }
 
 export interface DriverOptions {
+  /** 2600B: the channel on the device terminal (smua or smub). */
+  smuChannel?: 'a' | 'b';
   /** Rotation stages: bus address, allowed travel, move timeout. */
   stage?: ElliptecOptions;
 }
@@ -102,6 +108,8 @@ export function createDriver(model: DriverModel, transport: Transport, opts: Dri
       return new Keithley2400(transport);
     case 'keysight-b2900':
       return new KeysightB2900(transport);
+    case 'keithley2600b':
+      return new Keithley2600B(transport, opts.smuChannel);
     case 'keysight33500b':
       return new Keysight33500B(transport);
     case 'tektronix-afg31000':

@@ -15,5 +15,5 @@ export function openInstrumentTransport(def: StationInstrument, sim: SimBench | 
 export function instrumentDriver(def: StationInstrument, station: Station, transport: Transport): Instrument {
   const r = station.wiring.rotationStage;
   const stage = r && r.instrument === def.id ? { limits: { minDeg: r.minDeg, maxDeg: r.maxDeg } } : {};
-  return createDriver(def.model, transport, { stage: { ...stage, ...(def.address ? { address: def.address } : {}), moveTimeoutMs: Math.max(def.timeoutMs, 10_000) } });
+  return createDriver(def.model, transport, { smuChannel: def.smuChannel, stage: { ...stage, ...(def.address ? { address: def.address } : {}), moveTimeoutMs: Math.max(def.timeoutMs, 10_000) } });
 }

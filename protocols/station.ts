@@ -19,6 +19,7 @@ const InstrumentSchema = z.strictObject({
   timeoutMs: z.number().int().min(10).max(600_000).default(2000).describe('longest wait for any reply, ms (10 ms … 10 min)'),
   transport: z.enum(['auto', 'pyvisa']).default('auto').describe('pyvisa: go through the PyVISA bridge even for a raw socket'),
   baudRate: z.number().int().min(50).max(4_000_000).optional().describe("serial line speed for ASRL resources (default: the model's own, e.g. 9600 for an ELL14, 115200 for a K10CR1)"),
+  smuChannel: z.enum(['a', 'b']).optional().describe('Keithley 2600B: the channel on the device terminal, smua or smub (default a)'),
   address: z.string().regex(/^[0-9A-Fa-f]$/, 'one hex digit 0–F').optional().describe('bus address of an Elliptec stage (0–F; default 0) or a CONEX controller (1–F)'),
 });
 
@@ -236,7 +237,8 @@ export function simBenchConfig(station: Station): SimBenchConfig {
     lightChannel: ch(station.wiring.lightSource?.channel),
     lightPowerMw: sim?.lightPowerMw ?? station.wiring.lightSource?.powerAtSampleMw,
     polarizerStage: ((m) => (m === 'thorlabs-k10cr1' || m === 'newport-conex-agp' ? m : 'thorlabs-ell14'))(station.instruments.find((i) => i.id === station.wiring.rotationStage?.instrument)?.model),
-    smuModel: ((m) => (m === 'keithley2400' || m === 'keysight-b2900' ? m : 'keithley2450'))(station.instruments.find((i) => i.id === station.wiring.sourceMeter)?.model),
+    smuModel: ((m) => (m === 'keithley2400' || m === 'keysight-b2900' || m === 'keithley2600b' ? m : 'keithley2450'))(station.instruments.find((i) => i.id === station.wiring.sourceMeter)?.model),
+    smuChannel: station.instruments.find((i) => i.id === station.wiring.sourceMeter)?.smuChannel,
     generatorModel: ((m) => (m === 'tektronix-afg31000' || m === 'keysight-81160a' ? m : 'keysight33500b'))(station.instruments.find((i) => i.id === (station.wiring.pulseGenerator ?? station.wiring.lightSource)?.instrument)?.model),
     ...(station.wiring.oscilloscope ? { scope: { voltageChannel: station.wiring.oscilloscope.voltageChannel, currentChannel: station.wiring.oscilloscope.currentChannel, voltsPerAmpere: voltsPerAmpere(station.wiring.oscilloscope.currentSense) } } : {}),
   };

@@ -15,6 +15,7 @@ import type { BenchEnvironment } from './environment.ts';
 import { SimKeithley2450 } from './keithley2450.ts';
 import { SimKeithley2400 } from './keithley2400.ts';
 import { SimKeysightB2900 } from './keysight-b2900.ts';
+import { SimKeithley2600B } from './keithley2600b.ts';
 import { SimKeysight33500B } from './keysight33500b.ts';
 import { SimElliptec } from './elliptec.ts';
 import { SimInfiniiVision } from './infiniivision.ts';
@@ -48,15 +49,17 @@ export interface SimBenchConfig {
   generatorModel?: SimGeneratorModel;
   /** Which source-meter family drives the device (default the 2450). */
   smuModel?: SimSmuModel;
+  /** The 2600B channel on the device (default a). */
+  smuChannel?: 'a' | 'b';
 }
 
-export const SIM_MODELS = ['keithley2450', 'keithley2400', 'keysight-b2900', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
+export const SIM_MODELS = ['keithley2450', 'keithley2400', 'keithley2600b', 'keysight-b2900', 'keysight33500b', 'tektronix-afg31000', 'keysight-81160a', 'thorlabs-ell14', 'thorlabs-k10cr1', 'newport-conex-agp', 'keysight-infiniivision'] as const;
 
 /** The simulated source-meter families: one is wired to the device (the others sit idle). */
-export type SimSmuModel = 'keithley2450' | 'keithley2400' | 'keysight-b2900';
+export type SimSmuModel = 'keithley2450' | 'keithley2400' | 'keithley2600b' | 'keysight-b2900';
 
 /** What the bench needs of the SMU wired to the device. */
-export type SimSourceMeter = SimKeithley2450 | SimKeithley2400 | SimKeysightB2900;
+export type SimSourceMeter = SimKeithley2450 | SimKeithley2400 | SimKeithley2600B | SimKeysightB2900;
 
 /** The simulated generator families: one is wired into the bench (its pulses reach the device). */
 export type SimGeneratorModel = 'keysight33500b' | 'tektronix-afg31000' | 'keysight-81160a';
@@ -82,6 +85,7 @@ export class SimBench implements BenchEnvironment {
   readonly smu = new SimKeithley2450();
   readonly smu2400 = new SimKeithley2400();
   readonly smuB2900 = new SimKeysightB2900();
+  readonly smu2600 = new SimKeithley2600B();
   /** The SMU wired to the device (config.smuModel; the 2450 by default). */
   readonly sourceMeter: SimSourceMeter;
   readonly generator: SimKeysight33500B;
@@ -97,8 +101,10 @@ export class SimBench implements BenchEnvironment {
   constructor(readonly config: SimBenchConfig = {}) {
     this.generator = config.generatorModel === 'tektronix-afg31000' ? new SimTektronixAfg31000() : config.generatorModel === 'keysight-81160a' ? new SimKeysight81160A() : new SimKeysight33500B();
     this.dut = new Memristor(config.device ?? {}, config.seed ?? 1, config.deviceIndex ?? 0);
-    this.sourceMeter = config.smuModel === 'keithley2400' ? this.smu2400 : config.smuModel === 'keysight-b2900' ? this.smuB2900 : this.smu;
-    for (const s of [this.smu, this.smu2400, this.smuB2900]) s.attach(this);
+    const m = config.smuModel;
+    this.sourceMeter = m === 'keithley2400' ? this.smu2400 : m === 'keysight-b2900' ? this.smuB2900 : m === 'keithley2600b' ? this.smu2600 : this.smu;
+    this.smu2600.wired = config.smuChannel === 'b' ? 'smub' : 'smua';
+    for (const s of [this.smu, this.smu2400, this.smuB2900, this.smu2600]) s.attach(this);
     if (config.realTimeFactor !== undefined) this.sourceMeter.setRealTimeFactor(config.realTimeFactor);
     this.generator.attach(this);
     this.scope = new SimInfiniiVision('NPSIMX3024T', config.seed ?? 1);
@@ -116,6 +122,7 @@ export class SimBench implements BenchEnvironment {
     if (model === 'newport-conex-agp') return this.conex;
     if (model === 'keithley2400') return this.smu2400;
     if (model === 'keysight-b2900') return this.smuB2900;
+    if (model === 'keithley2600b') return this.smu2600;
     const inner = model === 'keithley2450' ? this.smu : model === 'keysight-infiniivision' ? this.scope : this.generator;
     const fault = this.config.faults?.find((f) => f.instrument === model);
     if (!fault) return inner;

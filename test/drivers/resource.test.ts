@@ -19,7 +19,7 @@ describe('VISA resource strings', () => {
     expect(() => parseResource('TCPIP0::host::99999::SOCKET')).toThrow(/port "99999" is not in 1..65535/);
     expect(() => parseResource('TCPIP0::host::abc::SOCKET')).toThrow(/port "abc"/);
     expect(() => parseResource('GPIB0::31::INSTR')).toThrow(/primary address "31"/);
-    expect(() => parseResource('SIM::keithley2400')).toThrow(/unknown simulated model "keithley2400"; available: SIM::keithley2450/);
+    expect(() => parseResource('SIM::keithley2410')).toThrow(/unknown simulated model "keithley2410"; available: SIM::keithley2450, SIM::keithley2400/);
     expect(() => parseResource('PXI0::14::INSTR')).toThrow(/unknown interface "PXI0"/);
     expect(() => parseResource('TCPIP0::host::5025::RAW')).toThrow(/"RAW" is not SOCKET or INSTR/);
   });

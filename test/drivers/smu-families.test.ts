@@ -14,8 +14,15 @@ import { useApps } from '../helpers/apps.ts';
 const openApp = useApps(() => ':memory:');
 const run = promisify(execFile);
 
-type Family = 'keithley2400' | 'keysight-b2900';
-const FAMILIES: Family[] = ['keithley2400', 'keysight-b2900'];
+type Family = 'keithley2400' | 'keysight-b2900' | 'keithley2600b';
+const FAMILIES: Family[] = ['keithley2400', 'keysight-b2900', 'keithley2600b'];
+
+/** What differs per family in these tests: its *IDN?, how it starts a sweep, its safe-off, how a client asks the mains frequency and the error queue. */
+const FAMILY: Record<Family, { idn: RegExp; start: string; safeOff: string[]; lfrQuery: string; lfr: string; errQuery: string; noError: string }> = {
+  keithley2400: { idn: /^KEITHLEY INSTRUMENTS INC\.,MODEL 2400,NPSIM/, start: ':INIT', safeOff: [':ABOR', ':SOUR:VOLT:MODE FIX', ':SOUR:VOLT 0', ':OUTP OFF'], lfrQuery: ':SYST:LFR?', lfr: '50', errQuery: 'SYST:ERR?', noError: '0,"No error"' },
+  'keysight-b2900': { idn: /^Keysight Technologies,B2902A,NPSIM/, start: ':INIT (@1)', safeOff: [':ABOR (@1)', ':SOUR1:VOLT:MODE FIX', ':SOUR1:VOLT 0', ':OUTP1 OFF'], lfrQuery: ':SYST:LFR?', lfr: '50', errQuery: 'SYST:ERR?', noError: '+0,"No error"' },
+  keithley2600b: { idn: /^Keithley Instruments Inc\., Model 2602B, NPSIM/, start: 'smua.trigger.initiate()', safeOff: ['smua.abort()', 'smua.source.levelv = 0', 'smua.source.output = smua.OUTPUT_OFF'], lfrQuery: 'print(localnode.linefreq)', lfr: '5.00000e+01', errQuery: 'print(errorqueue.count)', noError: '0.00000e+00' },
+};
 
 function value(ms: Metric[], id: string, qualifier?: string): number {
   const m = ms.find((x) => x.id === id && x.qualifier === qualifier && x.convention !== 'magnitude');
@@ -35,7 +42,7 @@ function stationWith(model: Family, resource = `SIM::${model}`): Station {
  */
 const LIST_FRIENDLY = { nplc: 0.01, potentiationWidthS: 0.8e-3, depressionWidthS: 0.8e-3 };
 
-const simSmu = (sim: SimBench, model: Family) => (model === 'keithley2400' ? sim.smu2400 : sim.smuB2900);
+const simSmu = (sim: SimBench, model: Family) => (model === 'keithley2400' ? sim.smu2400 : model === 'keysight-b2900' ? sim.smuB2900 : sim.smu2600);
 
 describe('compiling a train into equal list points', () => {
   it('makes each segment a whole number of points and keeps only the measuring segments’ last points', () => {
@@ -64,9 +71,12 @@ describe('compiling a train into equal list points', () => {
  * What each family is sent for one small train (a read, then 2 × (pulse + read), on a
  * 0.4 ms point grid at NPLC 0.01): the command forms of the 2400 manual's list-sweep
  * example and PyMeasure's buffer sequence, and of the B2900 timer-triggered list sweep
- * (ViPSA / QCoDeS forms), then the poll, readout and output off confirmed by query.
+ * (ViPSA / QCoDeS forms), and of the 2600B loaded TSP script, then the poll, readout
+ * and output off confirmed by query.
  */
 const GOLDEN: Record<Family, string[]> = {
+  // The TSP script follows the trigger-model forms of Tektronix's KE26XXB pulsed-sweep example; the simulator's Lua subset runs it.
+  keithley2600b: ["loadscript NPTrain","smua.abort()","smua.source.func = smua.OUTPUT_DCVOLTS","smua.source.levelv = 0.1","smua.source.limiti = 0.001","smua.measure.nplc = 0.01","smua.measure.autorangei = smua.AUTORANGE_ON","smua.measure.delay = 0","smua.nvbuffer1.clear()","smua.nvbuffer2.clear()","smua.nvbuffer1.collecttimestamps = 1","smua.trigger.source.listv({0.1, 0.1, 2, 0.1, 0.1, 2, 0.1, 0.1})","smua.trigger.source.limiti = 0.001","smua.trigger.source.action = smua.ENABLE","smua.trigger.measure.action = smua.ENABLE","smua.trigger.measure.iv(smua.nvbuffer1, smua.nvbuffer2)","smua.trigger.endpulse.action = smua.SOURCE_HOLD","smua.trigger.endsweep.action = smua.SOURCE_IDLE","smua.trigger.count = 8","smua.trigger.arm.stimulus = 0","trigger.timer[1].count = 7","trigger.timer[1].delay = 0.0004","trigger.timer[1].passthrough = true","trigger.timer[1].stimulus = smua.trigger.ARMED_EVENT_ID","trigger.timer[2].count = 1","trigger.timer[2].delay = 0.00014","trigger.timer[2].passthrough = false","trigger.timer[2].stimulus = trigger.timer[1].EVENT_ID","smua.trigger.source.stimulus = trigger.timer[1].EVENT_ID","smua.trigger.measure.stimulus = trigger.timer[2].EVENT_ID","endscript","NPTrain()","print(errorqueue.count)","smua.source.output = smua.OUTPUT_ON","print(smua.source.output)","smua.trigger.initiate()","print(smua.nvbuffer1.n)","printbuffer(1, 8, smua.nvbuffer1.readings, smua.nvbuffer2.readings, smua.nvbuffer1.timestamps)","smua.source.output = smua.OUTPUT_OFF","print(smua.source.output)","print(errorqueue.count)"],
   keithley2400: [":ABOR", ":SOUR:FUNC VOLT", ":SOUR:VOLT:RANG 2", ":SOUR:VOLT 0.1", ":SOUR:VOLT:MODE LIST", ":SOUR:LIST:VOLT 0.1,0.1,2,0.1,0.1,2,0.1,0.1", ":SOUR:DEL 0.0002", ":SENS:FUNC \"CURR\"", ":SENS:CURR:PROT 0.001", ":SENS:CURR:NPLC 0.01", ":SENS:CURR:RANG:AUTO ON", ":FORM:ELEM VOLT,CURR,TIME", ":ARM:COUN 1", ":TRIG:COUN 8", "*SRE 1", ":STAT:MEAS:ENAB 512", ":TRAC:FEED:CONT NEV", ":TRAC:CLE", ":TRAC:POIN 8", ":TRAC:FEED SENS", ":TRAC:FEED:CONT NEXT", ":SYST:ERR?", ":OUTP ON", ":OUTP?", ":INIT", "*STB?", ":TRAC:POIN:ACT?", ":TRAC:DATA?", ":STAT:MEAS?", ":OUTP OFF", ":OUTP?", ":SYST:ERR?"],
   'keysight-b2900': [":ABOR (@1)", ":SOUR1:FUNC:MODE VOLT", ":SOUR1:VOLT:RANG 2", ":SOUR1:VOLT 0.1", ":SOUR1:VOLT:MODE LIST", ":SOUR1:LIST:VOLT 0.1,0.1,2,0.1,0.1,2,0.1,0.1", ":SENS1:FUNC \"CURR\"", ":SENS1:CURR:PROT 0.001", ":SENS1:CURR:NPLC 0.01", ":SENS1:CURR:RANG:AUTO ON", ":TRIG1:SOUR TIM", ":TRIG1:TIM 0.0004", ":TRIG1:COUN 8", ":TRIG1:TRAN:DEL 0", ":TRIG1:ACQ:DEL 0.00015", ":FORM:ELEM:SENS VOLT,CURR,TIME", ":TRAC1:FEED:CONT NEV", ":TRAC1:CLE", ":TRAC1:POIN 8", ":TRAC1:FEED SENS", ":TRAC1:FEED:CONT NEXT", ":SYST:ERR?", ":OUTP1 ON", ":OUTP1?", ":INIT (@1)", ":STAT:MEAS:COND?", ":TRAC1:POIN:ACT?", ":FETC:ARR:CURR? (@1)", ":FETC:ARR:VOLT? (@1)", ":FETC:ARR:TIME? (@1)", ":OUTP1 OFF", ":OUTP1?", ":SYST:ERR?"],
 };
@@ -114,7 +124,7 @@ describe.each(FAMILIES)('%s as the source-meter', (model) => {
     expect(smu.pendingErrors).toEqual([]);
     expect(sim.smu.received).toEqual([]); // the bench's 2450 was never used
     expect(smu.isOutputOn).toBe(false);
-    expect(r.outcome.instruments[0].idn).toMatch(model === 'keithley2400' ? /MODEL 2400,NPSIM/ : /B2902A,NPSIM/);
+    expect(r.outcome.instruments[0].idn).toMatch(FAMILY[model].idn);
     // The same device, the same parameters, on the 2450's trigger model.
     const ref = await app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 3, ...LIST_FRIENDLY }, station: simulatedStation(), device: 'S0', sim: new SimBench(simBenchConfig(simulatedStation())) });
     for (const q of ['ltp', 'ltd']) {
@@ -126,7 +136,7 @@ describe.each(FAMILIES)('%s as the source-meter', (model) => {
     expect(value(r.outcome.metrics, 'nl.lsq3', 'ltd')).toBeLessThan(-0.5);
     // One start per list sweep of at most 2500 points, cut between units: the read-noise
     // reads, then per train 1 read (3 points) + 100 × (pulse 2 + read 3 + 18 ms rest 45 points).
-    const starts = smu.received.filter((m) => m === ':INIT' || m === ':INIT (@1)').length;
+    const starts = smu.received.filter((m) => m === FAMILY[model].start).length;
     expect(starts).toBe(1 + 3 * 2 * Math.ceil((3 + 100 * 50) / 2500));
   });
 
@@ -134,12 +144,13 @@ describe.each(FAMILIES)('%s as the source-meter', (model) => {
     const sim = new SimBench({ smuModel: model });
     const server = await serveInstrument(sim.instrument(model), 0);
     try {
-      const script = `import sys, pyvisa\nrm = pyvisa.ResourceManager('@py')\ni = rm.open_resource(sys.argv[1], read_termination='\\n', write_termination='\\n', timeout=3000)\nprint(i.query('*IDN?').strip())\nprint(i.query(':SYST:LFR?').strip())\nprint(i.query('SYST:ERR?').strip())`;
-      const { stdout } = await run('/usr/bin/python3', ['-c', script, `TCPIP0::127.0.0.1::${server.port}::SOCKET`], { timeout: 30_000 });
+      const f = FAMILY[model];
+      const script = `import sys, pyvisa\nrm = pyvisa.ResourceManager('@py')\ni = rm.open_resource(sys.argv[1], read_termination='\\n', write_termination='\\n', timeout=3000)\nfor q in sys.argv[2:]: print(i.query(q).strip())`;
+      const { stdout } = await run('/usr/bin/python3', ['-c', script, `TCPIP0::127.0.0.1::${server.port}::SOCKET`, '*IDN?', f.lfrQuery, f.errQuery], { timeout: 30_000 });
       const [idn, lfr, err] = stdout.trim().split('\n');
-      expect(idn).toMatch(model === 'keithley2400' ? /^KEITHLEY INSTRUMENTS INC\.,MODEL 2400,NPSIM/ : /^Keysight Technologies,B2902A,NPSIM/);
-      expect(lfr).toBe('50');
-      expect(err).toBe(model === 'keithley2400' ? '0,"No error"' : '+0,"No error"');
+      expect(idn).toMatch(f.idn);
+      expect(lfr).toBe(f.lfr);
+      expect(err).toBe(f.noError);
     } finally {
       await server.close();
     }
@@ -174,8 +185,7 @@ describe.each(FAMILIES)('%s as the source-meter', (model) => {
     const app = openApp();
     await expect(app.runProtocol({ protocolId: 'ltp-ltd', params: { cycles: 1, pulseSource: 'generator' }, station, device: 'S2', sim })).rejects.toThrow(/plays pulses from the SMU only/);
     // Nothing but the safe-off the runner always sends (no source level, no sweep).
-    const safeOff = model === 'keithley2400' ? [':ABOR', ':SOUR:VOLT:MODE FIX', ':SOUR:VOLT 0', ':OUTP OFF'] : [':ABOR (@1)', ':SOUR1:VOLT:MODE FIX', ':SOUR1:VOLT 0', ':OUTP1 OFF'];
-    expect(simSmu(sim, model).received.filter((m) => !/\?$|^\*|SYST/.test(m))).toEqual(safeOff);
+    expect(simSmu(sim, model).received.filter((m) => !/\?$|^\*|SYST|^print\(|reset\(\)$/.test(m))).toEqual(FAMILY[model].safeOff);
   });
 });
 

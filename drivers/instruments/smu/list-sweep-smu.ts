@@ -37,8 +37,8 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
   protected abstract configureSweep(s: SweepSetup): string[];
   /** Starts the configured sweep (the output is on at the bias level). */
   protected abstract startSweep(): Promise<void>;
-  /** How many readings the running sweep has stored, and whether it is done. */
-  protected abstract pollSweep(): Promise<{ done: boolean; have: number }>;
+  /** How many readings the running sweep of `count` points has stored, and whether it is done. */
+  protected abstract pollSweep(count: number): Promise<{ done: boolean; have: number }>;
   protected abstract readSweep(count: number): Promise<SweepReading[]>;
   protected abstract abortSweep(): Promise<void>;
   abstract identify(): Promise<string>;
@@ -46,6 +46,11 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
   protected abstract readonly output: string;
   /** Commands that stop a sweep and bring the source to a fixed 0 V (before the output goes off). */
   protected abstract readonly toZero: string[];
+
+  /** Reads the error queue empty; throws an InstrumentError with the instrument's own text (SCPI here; TSP families override). */
+  protected checkErrors(context: string): Promise<void> {
+    return this.scpi.checkErrors(context);
+  }
 
   /** Reads the mains frequency (`:SYST:LFR?`) for every read aperture, never an assumption. */
   protected async readMainsFrequency(): Promise<void> {
@@ -117,7 +122,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
       for (const [i, b] of sweeps(pp, this.capabilities.maxListPoints!).entries()) {
         if (signal?.aborted) throw new AbortedError('pulse train', out);
         await this.scpi.writeAll(this.configureSweep({ levelsV: b.levelsV, periodS: pp.periodS, apertureS: this.apertureS(p), limitA: p.limitA, nplc: p.nplc, measureRangeA: p.measureRangeA, biasV }));
-        await this.scpi.checkErrors('while configuring the list sweep');
+        await this.checkErrors('while configuring the list sweep');
         if (i === 0) await this.outputOn(true);
         await this.startSweep();
         const { got, aborted } = await this.waitForSweep(b, pp.periodS, signal, (have) => onReadings?.(out.currentA.length + b.keep.filter((k) => k < have).length, expected));
@@ -129,7 +134,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
       // As the 2450's trigger model ends: output off after the train (or its abort).
       await this.outputOn(false).catch(() => undefined);
     }
-    await this.scpi.checkErrors('after the pulse train');
+    await this.checkErrors('after the pulse train');
     if (firstClock !== undefined) out.firstReadClockS = firstClock;
     return out;
   }
@@ -141,7 +146,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
     const startMs = Date.now();
     const deadline = startMs + expectedMs * 1.5 + 10_000;
     for (;;) {
-      const { done, have } = await this.pollSweep();
+      const { done, have } = await this.pollSweep(n);
       try {
         onHave(have);
       } catch {
@@ -150,7 +155,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
       if (done) break;
       if (signal?.aborted) {
         await this.abortSweep();
-        const stored = (await this.pollSweep()).have;
+        const stored = (await this.pollSweep(n)).have;
         return { got: stored > 0 ? await this.readSweep(stored) : [], aborted: true };
       }
       if (Date.now() > deadline) {
