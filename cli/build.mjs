@@ -5,9 +5,12 @@
 // TypeScript sources through tsx.
 
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Chunk names carry content hashes: start empty so no stale chunk of an earlier build stays.
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
@@ -19,6 +22,9 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  // Less text to parse at every start (names kept: error messages and stack traces stay readable).
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['better-sqlite3', 'serialport', '@serialport/*', 'h5wasm', 'playwright-core', 'electron', 'esbuild', 'tsx', 'vite', 'plotly.js-dist-min', 'plotly.js-gl2d-dist-min'],
   // Bundled CommonJS packages call require(); give the ES module bundle one.
   banner: { js: "import { createRequire as __neuroprobeRequire } from 'node:module'; const require = __neuroprobeRequire(import.meta.url);" },
