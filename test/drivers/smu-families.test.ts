@@ -61,7 +61,7 @@ describe('compiling a train into equal list points', () => {
 
   it('refuses, naming the segment, what no common period can represent', () => {
     const p = { prologue: [], unit: [{ levelV: 2, durationS: 0.1e-3 }, { levelV: 0.1, durationS: 1e-3, measure: true }], repeat: 1, limitA: 1e-3, nplc: 1 };
-    expect(() => compilePoints(p, 0.02, { minPeriodS: 0.0202, maxListPoints: 2500 }, 'Keithley 2400 at X')).toThrow(/Keithley 2400 at X: segment 1 lasts 0\.100 ms .*shorter than one list point \(20\.2 ms at this NPLC\)/);
+    expect(() => compilePoints(p, 0.02, { minPeriodS: 0.0202, maxListPoints: 2500 }, 'Keithley 2400 at X')).toThrow(/Keithley 2400 at X: segment 1 lasts 0\.100 ms .*shorter than one list point \(20\.2 ms at this NPLC: this SMU measures at every list point\); lower the NPLC/);
     const q = { prologue: [], unit: [{ levelV: 2, durationS: 1e-3 }, { levelV: 0.1, durationS: 1.37e-3, measure: true }], repeat: 1, limitA: 1e-3, nplc: 0.01 };
     expect(() => compilePoints(q, 0.2e-3, { minPeriodS: 0.4e-3, maxListPoints: 100 }, 'B')).toThrow(/no common point period/);
   });

@@ -69,7 +69,7 @@ export function compilePoints(p: TrainProgram, apertureS: number, limits: PointL
   if (shortest < limits.minPeriodS * (1 - QUANTISATION_TOLERANCE)) {
     const i = lengths.indexOf(shortest);
     throw new DriverError(
-      `${label}: segment ${i + 1} lasts ${(shortest * 1e3).toPrecision(3)} ms (with its read aperture), shorter than one list point (${(limits.minPeriodS * 1e3).toPrecision(3)} ms at this NPLC); lengthen it or lower the NPLC`,
+      `${label}: segment ${i + 1} lasts ${(shortest * 1e3).toPrecision(3)} ms (with its read aperture), shorter than one list point (${(limits.minPeriodS * 1e3).toPrecision(3)} ms at this NPLC: this SMU measures at every list point); lower the NPLC (e.g. nplc=0.01) or lengthen the segment`,
     );
   }
   // Candidate periods: each segment's length divided by a whole number of points, longest first.
