@@ -30,6 +30,8 @@ export interface CurveFit {
   /** RMSE divided by the range of y. */
   nrmse: number;
   points: number;
+  /** Parameters that ended on one of their bounds: the data do not determine them. */
+  atBound: { param: string; bound: 'lower' | 'upper'; value: number }[];
   predict: (x: number) => number;
 }
 
@@ -119,7 +121,20 @@ export function fitCurve(xIn: readonly number[], yIn: readonly number[], model: 
       aic: aic(sseRaw, m, k),
       nrmse: yRange > 0 ? Math.sqrt(sseRaw / m) / yRange : NaN,
       points: m,
+      atBound: boundParams(model, best.p, scale),
       predict: (xv: number) => f(xv) * scale,
     },
   };
+}
+
+/** Parameters within 10⁻⁶ (relative) of a bound, in reported units. */
+function boundParams(model: CurveModel, p: readonly number[], scale: number): CurveFit['atBound'] {
+  const out: CurveFit['atBound'] = [];
+  const near = (v: number, b: number) => Math.abs(v - b) <= 1e-6 * Math.max(Math.abs(b), 1e-30);
+  model.params.forEach((param, j) => {
+    const factor = model.amplitude[j] ? scale : 1;
+    if (model.min && near(p[j], model.min[j])) out.push({ param, bound: 'lower', value: model.min[j] * factor });
+    else if (model.max && near(p[j], model.max[j])) out.push({ param, bound: 'upper', value: model.max[j] * factor });
+  });
+  return out;
 }

@@ -76,6 +76,8 @@ export function analyseStdp(input: StdpInput): Metric[] {
   const base = { method: sideMethod, conditions };
   const side = (r: ReturnType<typeof fitCurve>, name: string, sign: number) => {
     if (!r.ok) return [missing({ ...base, id: `stdp.a_${name}`, unit: '%' }, r.reason), missing({ ...base, id: `stdp.tau_${name}`, unit: 's' }, r.reason)];
+    const stuck = boundReason(r.fit);
+    if (stuck) return [missing({ ...base, id: `stdp.a_${name}`, unit: '%' }, stuck), missing({ ...base, id: `stdp.tau_${name}`, unit: 's' }, stuck)];
     const q = { nrmse: r.fit.nrmse, aic: r.fit.aic, points: r.fit.points };
     return [
       present({ ...base, id: `stdp.a_${name}`, unit: '%', stderr: r.fit.stderr.A, quality: q }, sign * r.fit.values.A),
@@ -105,6 +107,11 @@ export function analyseStdp(input: StdpInput): Metric[] {
       continue;
     }
     forms.push({ name: model.name, aic: r.fit.aic });
+    const stuck = boundReason(r.fit);
+    if (stuck) {
+      out.push(missing({ ...symBase, id, unit: 's' }, stuck));
+      continue;
+    }
     const extra = Object.fromEntries(Object.entries(r.fit.values).filter(([k]) => k !== width));
     const quality = { nrmse: r.fit.nrmse, aic: r.fit.aic, points: r.fit.points };
     out.push(present({ ...symBase, id, unit: 's', stderr: r.fit.stderr[width], extra, quality }, Math.abs(r.fit.values[width])));
@@ -115,6 +122,12 @@ export function analyseStdp(input: StdpInput): Metric[] {
   if (forms.length === 0) out.push(missing(formBase, 'no window form could be fitted'));
   else out.push(present({ ...formBase, convention: forms[0].name, extra: Object.fromEntries(forms.map((f) => [`aic_${f.name}`, f.aic])) }, forms.length > 1 ? forms[1].aic - forms[0].aic : 0));
   return out;
+}
+
+/** Why a fit that ran into a parameter bound gives no number (the data do not determine that parameter), or null. */
+function boundReason(fit: CurveFit): string | null {
+  if (fit.atBound.length === 0) return null;
+  return `the ${fit.model} fit ran into its ${fit.atBound.map((b) => `${b.bound} bound on ${b.param} (${b.value.toPrecision(3)})`).join(' and ')}: the data do not determine it`;
 }
 
 /** AIC of the two-sided exponential model (4 parameters) from its two independent fits. */

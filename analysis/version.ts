@@ -1,2 +1,3 @@
 // Stored beside every metric; bump when any metric's computation changes.
-export const ANALYSIS_VERSION = '0.1.0';
+// 0.2.0: fit parameters that end on a bound give a missing metric with the reason (STDP); energy.read uses the aperture the run stored.
+export const ANALYSIS_VERSION = '0.2.0';

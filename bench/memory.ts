@@ -9,13 +9,16 @@ import { fileURLToPath } from 'node:url';
 // ../bench/ from here and from dist/ (the bench also runs built, one folder deep).
 const CHILD = fileURLToPath(new URL('../bench/rss-child.ts', import.meta.url));
 
-/** Peak RSS of one child job, MB. */
-function childRssMB(args: string[], heapCapMB?: number): number {
+/** Peak RSS of one child job and the heap it still uses after a full collection, MB. */
+function childMemory(args: string[], heapCapMB?: number): { rssMB: number; retainedMB: number } {
   const flags = heapCapMB ? [`--max-old-space-size=${heapCapMB}`] : [];
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', CHILD, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`memory child (${args.slice(0, 2).join(' ')}) failed: ${r.stderr.trim().split('\n').slice(-4).join(' ')}`);
-  return Number(r.stdout.trim()) / 1024;
+  const [rss, retained] = r.stdout.trim().split(' ').map(Number);
+  return { rssMB: rss / 1024, retainedMB: retained / 1024 };
 }
+
+const childRssMB = (args: string[], heapCapMB?: number) => childMemory(args, heapCapMB).rssMB;
 
 /** Whole-process peak RSS: endurance 10⁵ vs 10⁶ cycles, LTP/LTD 10⁴ vs 10⁵ pulses, the card of a 10⁶- vs 10⁷-sample stored run. */
 export function rssFigures(line: (name: string, value: string) => void): void {
@@ -23,11 +26,11 @@ export function rssFigures(line: (name: string, value: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-rss-'));
   try {
     const pair = (name: string, small: [string, number], large: [string, number], unit: string) => {
-      const a = childRssMB([small[0], String(small[1]), join(dir, `${small[0]}-${small[1]}.db`)]);
-      const b = childRssMB([large[0], String(large[1]), join(dir, `${large[0]}-${large[1]}.db`)]);
-      line(`${name}: ${small[1].toExponential(0)} ${unit}`, `${a.toFixed(0)} MB`);
-      line(`${name}: ${large[1].toExponential(0)} ${unit}`, `${b.toFixed(0)} MB`);
-      line(`${name}: ratio`, `${(b / a).toFixed(2)} (goal ≤ 1.2)`);
+      const a = childMemory([small[0], String(small[1]), join(dir, `${small[0]}-${small[1]}.db`)]);
+      const b = childMemory([large[0], String(large[1]), join(dir, `${large[0]}-${large[1]}.db`)]);
+      line(`${name}: ${small[1].toExponential(0)} ${unit}`, `${a.rssMB.toFixed(0)} MB (heap kept after the run: ${a.retainedMB.toFixed(1)} MB)`);
+      line(`${name}: ${large[1].toExponential(0)} ${unit}`, `${b.rssMB.toFixed(0)} MB (heap kept after the run: ${b.retainedMB.toFixed(1)} MB)`);
+      line(`${name}: ratio`, `${(b.rssMB / a.rssMB).toFixed(2)} (goal ≤ 1.2)`);
     };
     pair('run endurance', ['endurance', 100_000], ['endurance', 1_000_000], 'cycles');
     pair('run ltp-ltd', ['ltp-ltd', 10_000], ['ltp-ltd', 100_000], 'pulses');

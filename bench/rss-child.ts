@@ -17,4 +17,6 @@ if (job === 'card') {
   if (r.outcome.status !== 'completed') throw new Error(`${job} ${r.outcome.status}: ${r.outcome.reason}`);
 }
 app.close();
-process.stdout.write(`${process.resourceUsage().maxRSS}\n`);
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+process.stdout.write(`${process.resourceUsage().maxRSS} ${gc ? Math.round(process.memoryUsage().heapUsed / 1024) : NaN}\n`);

@@ -87,7 +87,7 @@ function spreadExtra(xs: number[]): Record<string, number> {
 
 export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
   id: 'energy',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Energy per spike',
   summary: 'A programming train with waveforms captured by an oscilloscope (energy.write) or the current measured on each pulse plateau (energy.estimate); energy.read (metrics.md §5).',
   params: ENERGY_PARAMS,
@@ -97,6 +97,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
     { name: 'i_A', unit: 'A', description: 'measured current' },
     { name: 'pulse', unit: '1', description: 'pulse number, from 1 (the read after it; 0 = before the first)' },
     { name: 'role', unit: '1', description: '0 = on the pulse plateau (smu-plateau), 1 = read' },
+    { name: 'aperture_s', unit: 's', description: 'integration time of the measurement: NPLC ÷ the mains frequency the SMU reported' },
     { name: 'wf_pulse', unit: '1', description: 'scope: number of the pulse this waveform sample belongs to' },
     { name: 'wf_t_s', unit: 's', description: 'scope: sample time relative to the trigger (the pulse start)' },
     { name: 'wf_v_V', unit: 'V', description: 'scope: voltage across the device' },
@@ -137,6 +138,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
           i_A: r.currentA,
           pulse: r.currentA.map((_, i) => Math.floor(i / 2) + 1),
           role: r.currentA.map((_, i) => i % 2),
+          aperture_s: r.currentA.map(() => readApertureS(p.nplc, ctx.bench)),
         },
         events: Array.from({ length: p.pulses }, (_, k) => ({ tS: k * p.intervalS, kind: 'pulse', data: { pulse: k + 1, amplitude_V: p.amplitudeV, width_s: p.widthS } })),
       });
@@ -167,6 +169,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
           i_A: r.currentA,
           pulse: r.currentA.map((_, i) => done + i),
           role: r.currentA.map(() => 1),
+          aperture_s: r.currentA.map(() => ap),
         },
         events: Array.from({ length: count }, (_, k) => ({ tS: pulseAt(k), kind: 'pulse', data: { pulse: done + k + 1, amplitude_V: p.amplitudeV, width_s: p.widthS, captured: k === 0 ? 1 : 0 } })),
       });
@@ -198,8 +201,10 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
       device_area_m2: null,
       temperature_K: null,
     };
-    const apertureS = p.nplc / 50;
-    const { v_V: v, i_A: i, role, pulse } = data.channels;
+    const { v_V: v, i_A: i, role, pulse, aperture_s: aperture } = data.channels;
+    // The aperture the SMU used (its own mains frequency); runs stored before v1.1 lack it: 50 Hz assumed, and said.
+    const apertureS = aperture && aperture.length ? median(Array.from(aperture)) : p.nplc / 50;
+    const assumed = !(aperture && aperture.length);
     const reads: number[] = [];
     const plateau: number[] = [];
     const readAfter = new Map<number, number>();
@@ -212,7 +217,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
         }
       }
     }
-    const read = { id: 'energy.read', unit: 'J', method: 'V_read·I_read·t_aperture per read (aperture at 50 Hz mains), median over the train', conditions: { ...conditions, read_aperture_s: apertureS } };
+    const read = { id: 'energy.read', unit: 'J', method: `V_read·I_read·t_aperture per read (aperture = NPLC ÷ ${assumed ? '50 Hz mains, assumed: the run did not store its aperture' : 'the mains frequency the SMU reported'}), median over the train`, conditions: { ...conditions, read_aperture_s: apertureS } };
     const readMetric = reads.length ? present(read, median(reads.map((w) => w * apertureS))) : missing(read, 'no read measured');
     const est = { id: 'energy.estimate', unit: 'J', convention: 'estimate', conditions };
     if (p.method === 'smu-plateau') {

@@ -96,6 +96,19 @@ describe('STDP (metrics.md §6)', () => {
     expect(v(ms, 'stdp.gaussian_sigma')).toBeCloseTo(0.03, 3);
   });
 
+  it('a width the data do not determine (the fit ran into its bound) is missing with the reason, not a number with a tiny error', () => {
+    // A window of one sign on both sides: the Mexican hat's zero crossing τ_a runs off to its bound.
+    const r = new Rng(1);
+    const dw = dt.map((t) => 40 * Math.exp(-Math.abs(t) / 0.02) + 0.5 * r.normal());
+    const ms = analyseStdp({ dtS: dt, dwPercent: dw, conditions: {} });
+    const hat = m(ms, 'stdp.mexican_hat_tau_a');
+    expect(hat.status).toBe('missing');
+    expect(hat.status === 'missing' && hat.reason).toMatch(/^the mexican-hat fit ran into its upper bound on tau_a \(\d+\): the data do not determine it$/);
+    // The well-determined widths are still numbers.
+    expect(v(ms, 'stdp.tau_plus')).toBeCloseTo(0.02, 2);
+    expect(v(ms, 'stdp.gaussian_sigma')).toBeGreaterThan(0.01);
+  });
+
   it('is missing, not zero, with only one side measured', () => {
     const ms = analyseStdp({ dtS: [0.01, 0.02, 0.03, 0.04, 0.05], dwPercent: [50, 30, 20, 12, 7], conditions: {} });
     expect(m(ms, 'stdp.a_minus').status).toBe('missing');

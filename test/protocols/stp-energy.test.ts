@@ -71,4 +71,21 @@ describe('energy protocol (source-meter plateau method)', () => {
     expect(est.extra!.pulses).toBe(20);
     expect(metric(r.outcome.metrics, 'energy.read').value).toBeGreaterThan(0);
   });
+
+  it('energy.read integrates over the aperture the SMU used: NPLC ÷ the mains it reported (60 Hz here)', async () => {
+    const energyRead = async (hz: 50 | 60) => {
+      const station = simulatedStation();
+      const sim = new SimBench(simBenchConfig(station));
+      sim.smu.lineFrequencyHz = hz;
+      const r = await openApp().runProtocol({ protocolId: 'energy', params: { method: 'smu-plateau', amplitudeV: 1.5, widthS: 25e-3, pulses: 4, nplc: 1, intervalS: 0.1 }, station, device: `E${hz}`, sim });
+      expect(r.outcome.status).toBe('completed');
+      return metric(r.outcome.metrics, 'energy.read');
+    };
+    const [at50, at60] = [await energyRead(50), await energyRead(60)];
+    expect(at50.conditions.read_aperture_s).toBeCloseTo(1 / 50, 12);
+    expect(at60.conditions.read_aperture_s).toBeCloseTo(1 / 60, 12);
+    expect(at60.method).toMatch(/the mains frequency the SMU reported/);
+    // The same read power over a 60 Hz cycle: 5/6 of the energy.
+    expect(at60.value / at50.value).toBeCloseTo(5 / 6, 2);
+  });
 });
