@@ -42,7 +42,7 @@ export interface CardInstrument {
 export function instrumentLines(card: BenchmarkCard): string[] {
   return (card.instruments ?? []).map((i) => {
     const s = Object.entries(i.settings ?? {}).map(([k, v]) => `${k}=${v}`);
-    return `${i.id} (${i.role}): ${i.idn.split(',').slice(0, 2).join(' ')}${s.length ? `; ${s.join(', ')}` : ''}`;
+    return `${i.id} (${i.role}): ${i.idn.split(',').slice(0, 2).map((f) => f.trim()).join(' ')}${s.length ? `; ${s.join(', ')}` : ''}`;
   });
 }
 

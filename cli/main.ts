@@ -132,7 +132,7 @@ export function buildProgram(): Command {
           if (e.type === 'progress') progress.update(e.done, e.total, e.message);
           else if (e.type === 'live') progress.live(e.points);
           if (e.type === 'started') {
-            const names = e.instruments.map((i) => `${i.simulated ? 'simulated ' : ''}${i.idn.split(',').slice(0, 2).join(' ')}`).join(', ');
+            const names = e.instruments.map((i) => `${i.simulated ? 'simulated ' : ''}${i.idn.split(',').slice(0, 2).map((f) => f.trim()).join(' ')}`).join(', ');
             process.stderr.write(`running ${e.protocol} v${e.version} on ${o.device} (${names})\n`);
           }
         };

@@ -72,7 +72,7 @@ export async function identifyStation(station: Station, sim?: SimBench, opts: { 
       const outputs = opts.outputs ? await driver.describeOutputs() : undefined;
       const settings = opts.outputs && driver.settings ? await driver.settings() : undefined;
       const errors = opts.outputs && driver.errorQueue ? await driver.errorQueue() : undefined;
-      return { ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).join(' ')}`, ...(outputs ? { outputs } : {}), ...(settings ? { settings } : {}), ...(errors ? { errors } : {}) };
+      return { ok: true, idn, simulated, message: `${simulated ? 'simulated ' : ''}${idn.split(',').slice(0, 2).map((f) => f.trim()).join(' ')}`, ...(outputs ? { outputs } : {}), ...(settings ? { settings } : {}), ...(errors ? { errors } : {}) };
     },
     (message) => ({ ok: false, idn: null, simulated: false, message }),
   );
