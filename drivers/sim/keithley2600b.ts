@@ -1,7 +1,8 @@
 // Simulated Keithley 2602B (TSP; instruments.md §1.3): each message is a Lua chunk, run
 // by the Lua-subset interpreter against a model of the objects a timer-paced list sweep
 // uses, on both channels (smua, smub): source and measure settings, nvbuffer1/2,
-// `smuX.trigger.source.listv`, `smuX.trigger.measure.iv`, trigger timers, `initiate`,
+// `smuX.trigger.source.listv`, `smuX.trigger.measure.iv`, trigger timers with delay
+// lists (average ≥ 50 µs, as the 2600B reference manual states), `initiate`,
 // `abort`, `printbuffer`, `print`, `errorqueue`, `localnode.linefreq`. The trigger-model
 // forms are those of Tektronix's KE26XXB pulsed-sweep example. IEEE 488.2 common commands
 // (*IDN?, *RST, *CLS, *OPC?) are answered as the 2600B does. A runtime or syntax error
@@ -161,7 +162,8 @@ class Channel {
 
 interface Timer {
   count: number;
-  delay: number;
+  /** The delay list: each trigger uses the next entry, cycling (`delay = d` sets {d}). */
+  delays: number[];
   passthrough: boolean;
   stimulus: number;
 }
@@ -177,7 +179,7 @@ export class SimKeithley2600B implements SimInstrument {
   readonly smub: Channel;
   private env: BenchEnvironment | null = null;
   private readonly errors: { code: number; text: string }[] = [];
-  private readonly timers: Timer[] = [1, 2, 3, 4].map(() => ({ count: 1, delay: 10e-6, passthrough: false, stimulus: 0 }));
+  private readonly timers: Timer[] = [1, 2, 3, 4, 5, 6, 7, 8].map(() => ({ count: 1, delays: [10e-6], passthrough: false, stimulus: 0 }));
   private readonly lua: LuaSubset;
   private output: string[] = [];
   private readonly program = new PacedProgram(
@@ -193,13 +195,20 @@ export class SimKeithley2600B implements SimInstrument {
       const t = this.timers[k - 1];
       return new TspNode(`trigger.timer[${k}]`)
         .attr('count', () => t.count, (v) => void (t.count = num(v, 'timer count', 0, 1_048_575)))
-        .attr('delay', () => t.delay, (v) => void (t.delay = num(v, 'timer delay', 1e-6, 1e5)))
+        .attr('delay', () => t.delays[0], (v) => void (t.delays = [num(v, 'timer delay', 1e-6, 1e5)]))
+        .attr('delaylist', () => [...t.delays], (v) => {
+          if (!Array.isArray(v) || v.length === 0) throw new LuaError(`trigger.timer[${k}].delaylist expects a table of delays`);
+          const d = v.map((x) => num(x, 'timer delay', 1e-6, 1e5));
+          // The reference manual: a list of more than one delay must average ≥ 50 µs.
+          if (d.length > 1 && d.reduce((a, b) => a + b, 0) / d.length < 50e-6) throw new LuaError(`trigger.timer[${k}].delaylist averages under 50 µs`);
+          t.delays = d;
+        })
         .attr('passthrough', () => t.passthrough, (v) => void (t.passthrough = v === true))
         .attr('stimulus', () => t.stimulus, (v) => void (t.stimulus = num(v, 'timer stimulus')))
         .attr('EVENT_ID', () => 100 + k);
     };
     const timer = new TspNode('trigger.timer');
-    for (const k of [1, 2, 3, 4]) timer.value(k, timerNode(k));
+    for (const k of [1, 2, 3, 4, 5, 6, 7, 8]) timer.value(k, timerNode(k));
     const root = new TspNode('_G')
       .value('smua', this.smua.node)
       .value('smub', this.smub.node)
@@ -277,7 +286,7 @@ export class SimKeithley2600B implements SimInstrument {
     this.sweeping = null;
     this.smua.reset();
     this.smub.reset();
-    for (const t of this.timers) Object.assign(t, { count: 1, delay: 10e-6, passthrough: false, stimulus: 0 });
+    for (const t of this.timers) Object.assign(t, { count: 1, delays: [10e-6], passthrough: false, stimulus: 0 });
   }
 
   resetChannel(c: Channel): void {
@@ -309,8 +318,10 @@ export class SimKeithley2600B implements SimInstrument {
 
   /**
    * A timer-paced list sweep as the pulsed-sweep example wires it: timer 1 (passthrough,
-   * count N − 1) starts each point, timer 2 (stimulated by timer 1) delays the measurement
-   * within the point; the level holds until the next point, the idle level after the sweep.
+   * count N − 1) starts each point, the k-th interval from its delay list; timer 2
+   * (stimulated by timer 1) delays each measurement by the next entry of its own list; the
+   * level holds until the next point, and the idle level returns when the last measurement
+   * ends the sweep.
    */
   initiate(c: Channel): void {
     if (this.sweeping) throw new LuaError('a sweep is already running');
@@ -318,12 +329,21 @@ export class SimKeithley2600B implements SimInstrument {
     if (c.sourceAction !== ENABLE || c.list.length === 0) throw new LuaError(`${c.name}.trigger.initiate: no source list enabled`);
     if (c.triggerCount !== c.list.length) throw new LuaError(`${c.name}.trigger.count ${c.triggerCount} differs from the ${c.list.length}-point list`);
     const [t1, t2] = this.timers;
+    const n = c.list.length;
     if (c.sourceStimulus !== 101 || !t1.passthrough || t1.stimulus !== (c.name === 'smua' ? 1001 : 2001)) throw new LuaError('only the timer-paced sweep (source stimulus = timer 1, passthrough, stimulated by ARMED_EVENT_ID) is simulated');
-    const measureDelay = c.measureAction === ENABLE ? (c.measureStimulus === 102 && t2.stimulus === 101 ? t2.delay : c.measureStimulus === 0 ? c.measureDelay : NaN) : NaN;
-    if (c.measureAction === ENABLE && !Number.isFinite(measureDelay)) throw new LuaError('measure stimulus must be 0 or timer 2 stimulated by timer 1');
+    if (n > 1 && t1.count !== n - 1) throw new LuaError(`trigger.timer[1].count ${t1.count} should be ${n - 1} for a ${n}-point sweep`);
+    const measured = c.measureAction === ENABLE && c.measureBuffers !== null;
+    const byTimer2 = c.measureStimulus === 102 && t2.stimulus === 101;
+    if (measured && !byTimer2 && c.measureStimulus !== 0) throw new LuaError('measure stimulus must be 0 or timer 2 stimulated by timer 1');
     const apertureS = c.nplc / this.lineFrequencyHz;
-    const periodS = t1.delay;
-    if (c.measureAction === ENABLE && measureDelay + apertureS > periodS + 1e-12) this.pushError(5042, 'Trigger overrun: measurement longer than the timer period');
+    const interval = (k: number) => t1.delays[k % t1.delays.length];
+    const measureDelay = (k: number) => (byTimer2 ? t2.delays[k % t2.delays.length] : c.measureDelay);
+    for (let k = 0; k < n - 1; k++) {
+      if (measured && measureDelay(k) + apertureS > interval(k) + 1e-12) {
+        this.pushError(5042, `Trigger overrun: point ${k + 1}'s measurement ends after the next point starts`);
+        break;
+      }
+    }
     const levels = [...c.list];
     const idle = c.levelV;
     const self = this;
@@ -331,17 +351,20 @@ export class SimKeithley2600B implements SimInstrument {
     this.program.start(
       (function* () {
         try {
-          for (const v of levels) {
-            c.levelV = v;
-            if (c.measureAction === ENABLE && c.measureBuffers) {
-              self.bench.advance(measureDelay);
+          for (let k = 0; k < n; k++) {
+            c.levelV = levels[k];
+            let used = 0;
+            if (measured) {
+              self.bench.advance(measureDelay(k));
               const r = self.measure(c);
-              if (c.measureBuffers[0].length < BUFFER_CAPACITY) {
-                c.measureBuffers[0].push(r);
-                c.measureBuffers[1].push(r);
+              used = measureDelay(k) + apertureS;
+              if (c.measureBuffers![0].length < BUFFER_CAPACITY) {
+                c.measureBuffers![0].push(r);
+                c.measureBuffers![1].push(r);
               }
-              self.bench.advance(Math.max(0, periodS - measureDelay - apertureS));
-            } else self.bench.advance(periodS);
+            }
+            // The last point ends with its measurement (timer 1 fires N − 1 times).
+            if (k < n - 1) self.bench.advance(Math.max(0, interval(k) - used));
             yield;
           }
         } finally {

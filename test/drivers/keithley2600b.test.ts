@@ -43,6 +43,37 @@ describe('the simulated 2602B’s Lua subset', () => {
   });
 });
 
+describe('Keithley 2600B timer delay lists', () => {
+  it('plays each segment as one point of its own length: 1 ms pulses, 1.2 ms reads and an 18 ms rest in one sweep, timed as programmed', async () => {
+    const sim = new SimBench({ smuModel: 'keithley2600b' });
+    const smu = createDriver('keithley2600b', await openTransport('SIM::keithley2600b', { sim })) as SourceMeter;
+    await smu.identify();
+    const read = { levelV: 0.1, durationS: 1e-3, measure: true };
+    const t0 = sim.nowS();
+    const r = await smu.runTrain({ prologue: [read], unit: [{ levelV: 2, durationS: 1e-3 }, read, { levelV: 0.1, durationS: 17.8e-3 }], repeat: 100, limitA: 1e-3, nplc: 0.01 });
+    expect(r.currentA.length).toBe(101);
+    expect(sim.smu2600.received.filter((m) => m === 'smua.trigger.initiate()').length).toBe(1);
+    const list = sim.smu2600.received.find((m) => m.startsWith('trigger.timer[1].delaylist'))!;
+    expect(list.split(',').length).toBe(1 + 3 * 100 - 1);
+    // On the instrument clock: the first pulse's read 2.2 ms (pulse + read) after the prologue's, then one pulse interval (1 + 1.2 + 17.8 = 20 ms) apart.
+    expect(r.timeS[1]).toBeCloseTo(2.2e-3, 9);
+    for (let k = 2; k < r.timeS.length; k++) expect(r.timeS[k] - r.timeS[k - 1]).toBeCloseTo(20e-3, 9);
+    // The whole train took what it was programmed to (the last rest ends with the sweep's idle level).
+    expect(sim.nowS() - t0).toBeGreaterThan(1.2e-3 + 100 * 2.2e-3);
+    expect(sim.smu2600.pendingErrors).toEqual([]);
+  });
+
+  it('refuses a point shorter than its read aperture, before anything is sent', async () => {
+    const sim = new SimBench({ smuModel: 'keithley2600b' });
+    const smu = createDriver('keithley2600b', await openTransport('SIM::keithley2600b', { sim })) as SourceMeter;
+    await smu.identify();
+    const from = sim.smu2600.received.length;
+    const read = { levelV: 0.1, durationS: 1e-3, measure: true };
+    await expect(smu.runTrain({ prologue: [], unit: [{ levelV: 2, durationS: 1e-3 }, read], repeat: 2, limitA: 1e-3, nplc: 0.1 })).rejects.toThrow(/segment 1 lasts 1\.00 ms .*shorter than one list point \(2\.06 ms at this NPLC/);
+    expect(sim.smu2600.received.slice(from)).toEqual([]);
+  });
+});
+
 describe('Keithley 2600B on channel b', () => {
   it('a station wiring smub runs LTP/LTD on smub alone; smua is never touched', async () => {
     const base = simulatedStation();

@@ -60,7 +60,7 @@ export class Keithley2400 extends ListSweepSmu {
       cmds.push(i === 0 ? `:SOUR:LIST:VOLT ${part}` : `:SOUR:LIST:VOLT:APP ${part}`);
     }
     cmds.push(
-      `:SOUR:DEL ${scpiNumber(Math.max(0, s.periodS - s.apertureS))}`,
+      `:SOUR:DEL ${scpiNumber(Math.max(0, s.durationsS[0] - s.apertureS))}`,
       ':SENS:FUNC "CURR"',
       `:SENS:CURR:PROT ${scpiNumber(s.limitA)}`,
       `:SENS:CURR:NPLC ${scpiNumber(s.nplc)}`,

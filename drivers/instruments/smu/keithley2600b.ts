@@ -1,11 +1,14 @@
 // Keithley 2600B SourceMeter driver (SourceMeter role; TSP, instruments.md §1.3), channel
-// smua or smub. A train plays as timer-paced list sweeps (point-list.ts): a Lua script
-// loaded on the instrument (`loadscript NPTrain` … `endscript`, then `NPTrain()`) sets the
-// channel's source list (`trigger.source.listv`), timer 1 paces the points (passthrough,
-// count N − 1, stimulated by the channel's ARMED_EVENT_ID), timer 2 places each
-// measurement in the point's last aperture, and `trigger.measure.iv` stores current and
-// voltage in nvbuffer1/2, read with `printbuffer`. These trigger-model forms are those of
-// Tektronix's KE26XXB pulsed-sweep example; errors come from `errorqueue`.
+// smua or smub. A train plays as a timer-paced list sweep: a Lua script loaded on the
+// instrument (`loadscript NPTrain` … `endscript`, then `NPTrain()`) sets the channel's
+// source list (`trigger.source.listv`, one point per segment), timer 1 paces the points
+// with a delay list (passthrough, count N − 1, stimulated by the channel's
+// ARMED_EVENT_ID), timer 2 places each measurement in its point's last aperture (its own
+// delay list), and `trigger.measure.iv` stores current and voltage in nvbuffer1/2, read
+// with `printbuffer`. The trigger-model forms are those of Tektronix's KE26XXB
+// pulsed-sweep example; `trigger.timer[N].delaylist` (the next delay at each trigger, the
+// average of a list ≥ 50 µs) is from the 2600B reference manual (2600BS-901-01 Rev. C,
+// 7-376). Errors come from `errorqueue`.
 // Unconfirmed: the longest line the instrument accepts (a 2500-point `listv` table is one
 // line of ≈ 20 kB here), the timestamps counting on across sweeps, and the 60 µs
 // allowance per point for the measurement to start (the example's own margin).
@@ -14,6 +17,7 @@ import { DriverError, InstrumentError } from '../errors.ts';
 import type { SmuCapabilities } from '../roles.ts';
 import { parseScpiNumber, parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
 import type { Transport } from '../../transport/transport.ts';
+import { type TrainProgram, programSegments } from '../waveform.ts';
 import { ListSweepSmu, type SweepReading, type SweepSetup } from './list-sweep-smu.ts';
 import { smallestRange } from './ranges.ts';
 
@@ -33,9 +37,16 @@ export const KEITHLEY_2600B_CAPABILITIES: SmuCapabilities = {
   lineFrequencyHz: 50,
 };
 
+/** When each point's measurement starts after the point starts, s. */
+function measureDelays(s: Pick<SweepSetup, 'durationsS' | 'apertureS'>): number[] {
+  return s.durationsS.map((d) => Math.max(1e-6, d - s.apertureS - POINT_OVERHEAD_S));
+}
+
 export class Keithley2600B extends ListSweepSmu {
   readonly model: string;
   protected readonly pointOverheadS = POINT_OVERHEAD_S;
+  /** Timers take a delay list (trigger.timer[N].delaylist), so each segment is one point of its own length. */
+  protected override readonly pointsOwnLength = true;
   protected readonly output: string;
   protected readonly toZero: string[];
   readonly capabilities: SmuCapabilities = { ...KEITHLEY_2600B_CAPABILITIES };
@@ -48,6 +59,15 @@ export class Keithley2600B extends ListSweepSmu {
     this.model = `Keithley 2600B (${this.ch})`;
     this.output = `${this.ch}.source.output`;
     this.toZero = [`${this.ch}.abort()`, `${this.ch}.source.levelv = 0`];
+  }
+
+  /** The timers refuse delay lists averaging under 50 µs (reference manual); checked before anything is sent. */
+  override validateTrain(p: TrainProgram): void {
+    super.validateTrain(p);
+    const ap = p.nplc / this.capabilities.lineFrequencyHz;
+    const durationsS = programSegments(p).map((s) => s.durationS + (s.measure ? ap : 0));
+    const avg = measureDelays({ durationsS, apertureS: ap }).reduce((t, d) => t + d, 0) / durationsS.length;
+    if (durationsS.length > 1 && avg < 50e-6) throw new DriverError(`${this.label}: the measurements would start on average ${(avg * 1e6).toFixed(0)} µs into their points; timer delay lists need ≥ 50 µs on average (lengthen the segments or lower the NPLC)`);
   }
 
   /** A printed TSP number (`1.00000e+00`). */
@@ -110,11 +130,13 @@ export class Keithley2600B extends ListSweepSmu {
       `${c}.trigger.count = ${n}`,
       `${c}.trigger.arm.stimulus = 0`,
       `trigger.timer[1].count = ${n > 1 ? n - 1 : 1}`,
-      `trigger.timer[1].delay = ${scpiNumber(s.periodS)}`,
+      // Point i starts durations[i−1] after point i − 1 (passthrough: the first at once).
+      `trigger.timer[1].delaylist = {${(n > 1 ? s.durationsS.slice(0, -1) : [s.durationsS[0]]).map(scpiNumber).join(', ')}}`,
       'trigger.timer[1].passthrough = true',
       `trigger.timer[1].stimulus = ${c}.trigger.ARMED_EVENT_ID`,
       'trigger.timer[2].count = 1',
-      `trigger.timer[2].delay = ${scpiNumber(Math.max(1e-6, s.periodS - s.apertureS - POINT_OVERHEAD_S))}`,
+      // Each point's measurement starts in its last aperture (less the example's 60 µs).
+      `trigger.timer[2].delaylist = {${measureDelays(s).map(scpiNumber).join(', ')}}`,
       'trigger.timer[2].passthrough = false',
       'trigger.timer[2].stimulus = trigger.timer[1].EVENT_ID',
       `${c}.trigger.source.stimulus = trigger.timer[1].EVENT_ID`,

@@ -57,11 +57,11 @@ export class KeysightB2900 extends ListSweepSmu {
       `:SENS1:CURR:NPLC ${scpiNumber(s.nplc)}`,
       s.measureRangeA !== undefined ? `:SENS1:CURR:RANG ${smallestRange(s.measureRangeA, I_RANGES)}` : ':SENS1:CURR:RANG:AUTO ON',
       ':TRIG1:SOUR TIM',
-      `:TRIG1:TIM ${scpiNumber(s.periodS)}`,
+      `:TRIG1:TIM ${scpiNumber(s.durationsS[0])}`,
       `:TRIG1:COUN ${s.levelsV.length}`,
       ':TRIG1:TRAN:DEL 0',
       // Acquire in the period's last aperture (less a margin for the conversion).
-      `:TRIG1:ACQ:DEL ${scpiNumber(Math.max(0, s.periodS - s.apertureS - POINT_OVERHEAD_S / 2))}`,
+      `:TRIG1:ACQ:DEL ${scpiNumber(Math.max(0, s.durationsS[0] - s.apertureS - POINT_OVERHEAD_S / 2))}`,
       ':FORM:ELEM:SENS VOLT,CURR,TIME',
       ':TRAC1:FEED:CONT NEV',
       ':TRAC1:CLE',

@@ -7,7 +7,7 @@ import { AbortedError, DriverError, checkRange } from '../errors.ts';
 import type { SmuCapabilities, SourceMeter } from '../roles.ts';
 import { ScpiDriver } from '../scpi-driver.ts';
 import { type TrainProgram, type TrainReadings, measurementsIn, programSegments } from '../waveform.ts';
-import { type PointBlock, type PointProgram, compilePoints, sweeps } from './point-list.ts';
+import { type PointBlock, type PointProgram, compilePoints, compileSegments, sweeps } from './point-list.ts';
 
 export interface SweepReading {
   voltageV: number;
@@ -18,8 +18,8 @@ export interface SweepReading {
 
 export interface SweepSetup {
   levelsV: number[];
-  /** Point period, s (the family turns it into its delay or timer). */
-  periodS: number;
+  /** How long each point lasts, s (all equal for families with one point period). */
+  durationsS: number[];
   apertureS: number;
   limitA: number;
   nplc: number;
@@ -34,6 +34,8 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
 
   /** What a point takes beyond its integration (conversion, trigger latency), s. */
   protected abstract readonly pointOverheadS: number;
+  /** Whether each point may have its own length (a timer delay list); else one period for all. */
+  protected readonly pointsOwnLength: boolean = false;
   protected abstract configureSweep(s: SweepSetup): string[];
   /** Starts the configured sweep (the output is on at the bias level). */
   protected abstract startSweep(): Promise<void>;
@@ -83,7 +85,8 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
 
   private points(p: TrainProgram): PointProgram {
     const ap = this.apertureS(p);
-    return compilePoints(p, ap, { minPeriodS: ap + this.pointOverheadS, maxListPoints: this.capabilities.maxListPoints! }, this.label);
+    const limits = { minPeriodS: ap + this.pointOverheadS, maxListPoints: this.capabilities.maxListPoints! };
+    return this.pointsOwnLength ? compileSegments(p, ap, limits, this.label) : compilePoints(p, ap, limits, this.label);
   }
 
   validateTrain(p: TrainProgram): void {
@@ -121,11 +124,11 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
     try {
       for (const [i, b] of sweeps(pp, this.capabilities.maxListPoints!).entries()) {
         if (signal?.aborted) throw new AbortedError('pulse train', out);
-        await this.scpi.writeAll(this.configureSweep({ levelsV: b.levelsV, periodS: pp.periodS, apertureS: this.apertureS(p), limitA: p.limitA, nplc: p.nplc, measureRangeA: p.measureRangeA, biasV }));
+        await this.scpi.writeAll(this.configureSweep({ levelsV: b.levelsV, durationsS: b.durationsS, apertureS: this.apertureS(p), limitA: p.limitA, nplc: p.nplc, measureRangeA: p.measureRangeA, biasV }));
         await this.checkErrors('while configuring the list sweep');
         if (i === 0) await this.outputOn(true);
         await this.startSweep();
-        const { got, aborted } = await this.waitForSweep(b, pp.periodS, signal, (have) => onReadings?.(out.currentA.length + b.keep.filter((k) => k < have).length, expected));
+        const { got, aborted } = await this.waitForSweep(b, signal, (have) => onReadings?.(out.currentA.length + b.keep.filter((k) => k < have).length, expected));
         keep(b, got);
         // What the sweeps measured before an abort is kept: raw data is never thrown away.
         if (aborted) throw new AbortedError('pulse train', out);
@@ -140,9 +143,9 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
   }
 
   /** Waits for one sweep and reads it; on an abort, stops it and reads what it stored. */
-  private async waitForSweep(b: PointBlock, periodS: number, signal: AbortSignal | undefined, onHave: (have: number) => void): Promise<{ got: SweepReading[]; aborted: boolean }> {
+  private async waitForSweep(b: PointBlock, signal: AbortSignal | undefined, onHave: (have: number) => void): Promise<{ got: SweepReading[]; aborted: boolean }> {
     const n = b.levelsV.length;
-    const expectedMs = n * periodS * 1000;
+    const expectedMs = b.durationsS.reduce((t, d) => t + d, 0) * 1000;
     const startMs = Date.now();
     const deadline = startMs + expectedMs * 1.5 + 10_000;
     for (;;) {

@@ -23,12 +23,15 @@ export interface PointLimits {
 export interface PointBlock {
   /** Levels of the block's points, V. */
   levelsV: number[];
+  /** How long each point lasts (start to next start), s. */
+  durationsS: number[];
   /** Indices (into levelsV) whose readings are kept. */
   keep: number[];
 }
 
 export interface PointProgram {
-  periodS: number;
+  /** The common point period (equal-point lists), or null when each point has its own length. */
+  periodS: number | null;
   prologue: PointBlock;
   unit: PointBlock;
   repeat: number;
@@ -37,6 +40,12 @@ export interface PointProgram {
 
 function segmentLengthS(s: Segment, apertureS: number): number {
   return s.durationS + (s.measure ? apertureS : 0);
+}
+
+function tooShort(label: string, i: number, lengthS: number, minPeriodS: number): DriverError {
+  return new DriverError(
+    `${label}: segment ${i + 1} lasts ${(lengthS * 1e3).toPrecision(3)} ms (with its read aperture), shorter than one list point (${(minPeriodS * 1e3).toPrecision(3)} ms at this NPLC: this SMU measures at every list point); lower the NPLC (e.g. nplc=0.01) or lengthen the segment`,
+  );
 }
 
 function fits(lengthS: number, periodS: number): number | null {
@@ -53,7 +62,31 @@ function block(segments: Segment[], periodS: number, apertureS: number): PointBl
     for (let k = 0; k < n; k++) levelsV.push(s.levelV);
     if (s.measure) keep.push(levelsV.length - 1);
   }
-  return { levelsV, keep };
+  return { levelsV, durationsS: levelsV.map(() => periodS), keep };
+}
+
+/**
+ * One point per segment, each with its own length (for SMUs whose point timer takes a
+ * list of delays, like the 2600B's `trigger.timer[N].delaylist`). Every point is still
+ * measured, so no segment may be shorter than `minPeriodS`.
+ */
+export function compileSegments(p: TrainProgram, apertureS: number, limits: PointLimits, label: string): PointProgram {
+  const segments = programSegments(p);
+  if (segments.length === 0) throw new DriverError(`${label}: the train has no segments`);
+  segments.forEach((s, i) => {
+    const len = segmentLengthS(s, apertureS);
+    if (len < limits.minPeriodS) throw tooShort(label, i, len, limits.minPeriodS);
+  });
+  const one = (segs: Segment[]): PointBlock => ({
+    levelsV: segs.map((s) => s.levelV),
+    durationsS: segs.map((s) => segmentLengthS(s, apertureS)),
+    keep: segs.flatMap((s, i) => (s.measure ? [i] : [])),
+  });
+  const pp = { periodS: null, prologue: one(p.prologue), unit: one(p.unit), repeat: p.repeat, epilogue: one(p.epilogue ?? []) };
+  for (const [name, b] of [['unit', pp.unit], ['prologue', pp.prologue], ['epilogue', pp.epilogue]] as const) {
+    if (b.levelsV.length > limits.maxListPoints) throw new DriverError(`${label}: the ${name} has ${b.levelsV.length} segments (at most ${limits.maxListPoints} list points)`);
+  }
+  return pp;
 }
 
 /**
@@ -66,12 +99,7 @@ export function compilePoints(p: TrainProgram, apertureS: number, limits: PointL
   if (segments.length === 0) throw new DriverError(`${label}: the train has no segments`);
   const lengths = segments.map((s) => segmentLengthS(s, apertureS));
   const shortest = Math.min(...lengths);
-  if (shortest < limits.minPeriodS * (1 - QUANTISATION_TOLERANCE)) {
-    const i = lengths.indexOf(shortest);
-    throw new DriverError(
-      `${label}: segment ${i + 1} lasts ${(shortest * 1e3).toPrecision(3)} ms (with its read aperture), shorter than one list point (${(limits.minPeriodS * 1e3).toPrecision(3)} ms at this NPLC: this SMU measures at every list point); lower the NPLC (e.g. nplc=0.01) or lengthen the segment`,
-    );
-  }
+  if (shortest < limits.minPeriodS * (1 - QUANTISATION_TOLERANCE)) throw tooShort(label, lengths.indexOf(shortest), shortest, limits.minPeriodS);
   // Candidate periods: each segment's length divided by a whole number of points, longest first.
   const candidates = new Set<number>();
   for (const len of lengths) for (let k = 1; k <= limits.maxListPoints && len / k >= limits.minPeriodS * (1 - 1e-9); k++) candidates.add(len / k);
@@ -102,15 +130,16 @@ export function compilePoints(p: TrainProgram, apertureS: number, limits: PointL
  */
 export function sweeps(pp: PointProgram, maxListPoints: number): PointBlock[] {
   const out: PointBlock[] = [];
-  let cur: PointBlock = { levelsV: [], keep: [] };
+  let cur: PointBlock = { levelsV: [], durationsS: [], keep: [] };
   const add = (b: PointBlock) => {
     if (b.levelsV.length === 0) return;
     if (cur.levelsV.length + b.levelsV.length > maxListPoints && cur.levelsV.length > 0) {
       out.push(cur);
-      cur = { levelsV: [], keep: [] };
+      cur = { levelsV: [], durationsS: [], keep: [] };
     }
     for (const k of b.keep) cur.keep.push(cur.levelsV.length + k);
     for (const v of b.levelsV) cur.levelsV.push(v);
+    for (const d of b.durationsS) cur.durationsS.push(d);
   };
   add(pp.prologue);
   for (let u = 0; u < pp.repeat; u++) add(pp.unit);
