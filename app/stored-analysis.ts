@@ -17,6 +17,7 @@ import { insertMetrics } from '../db/recorder.ts';
 import { IMPORTED_PROTOCOL, type ImportedParams, analyseImported, importedCycles } from '../protocols/imported.ts';
 import { type LtpLtdParams, cyclesFromRunData } from '../protocols/ltp-ltd.ts';
 import type { AnalysisResult, RunData } from '../protocols/protocol.ts';
+import { collectGarbageIfDue } from '../protocols/heap-policy.ts';
 import { getProtocol } from '../protocols/registry.ts';
 import { runConditions, withStationConditions } from '../protocols/station.ts';
 
@@ -74,6 +75,7 @@ export function analyseStoredRun(db: Db, run: RunRecord, options: AnalysisOption
     const chunk: Record<string, number[]> = {};
     for (const c of channels) if (c.n > i) chunk[c.name] = readRange(db, c.id, i, Math.min(c.n, i + STREAM_WINDOW)) as unknown as number[];
     incremental.push({ channels: chunk });
+    collectGarbageIfDue();
   }
   return withRunConditions(run, protocol, incremental.result());
 }

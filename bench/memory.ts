@@ -12,7 +12,7 @@ const CHILD = fileURLToPath(new URL('../bench/rss-child.ts', import.meta.url));
 /** Peak RSS of one child job and the heap it still uses after a full collection, MB. */
 function childMemory(args: string[], heapCapMB?: number): { rssMB: number; retainedMB: number } {
   const flags = heapCapMB ? [`--max-old-space-size=${heapCapMB}`] : [];
-  const r = spawnSync(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', CHILD, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`memory child (${args.slice(0, 2).join(' ')}) failed: ${r.stderr.trim().split('\n').slice(-4).join(' ')}`);
   const [rss, retained] = r.stdout.trim().split(' ').map(Number);
   return { rssMB: rss / 1024, retainedMB: retained / 1024 };

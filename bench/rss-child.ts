@@ -3,6 +3,7 @@
 // `ltp-ltd <pulses> <db>` (trains of 100 pulses), `card <db>` (recompute the stored run's card).
 import { NeuroProbeApp } from '../app/service.ts';
 import { simulatedStation } from '../protocols/station.ts';
+import { collectGarbageNow } from '../protocols/heap-policy.ts';
 
 const [job, arg, db] = process.argv.slice(2);
 const app = new NeuroProbeApp(job === 'card' ? arg : db);
@@ -17,6 +18,5 @@ if (job === 'card') {
   if (r.outcome.status !== 'completed') throw new Error(`${job} ${r.outcome.status}: ${r.outcome.reason}`);
 }
 app.close();
-const gc = (globalThis as { gc?: () => void }).gc;
-gc?.();
-process.stdout.write(`${process.resourceUsage().maxRSS} ${gc ? Math.round(process.memoryUsage().heapUsed / 1024) : NaN}\n`);
+const collected = collectGarbageNow();
+process.stdout.write(`${process.resourceUsage().maxRSS} ${collected ? Math.round(process.memoryUsage().heapUsed / 1024) : NaN}\n`);

@@ -7,6 +7,7 @@
 // Emits a typed event stream; storage and display subscribe to it.
 
 import { instrumentDriver, openInstrumentTransport } from './open-instrument.ts';
+import { collectGarbageIfDue } from './heap-policy.ts';
 import { assembleBench, instrumentsFor } from './bench.ts';
 import { AbortedError } from '../drivers/instruments/errors.ts';
 import type { Instrument } from '../drivers/instruments/roles.ts';
@@ -189,6 +190,11 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const drainLive = () => {
     for (const f of deferredLive.splice(0)) emitLive(f());
   };
+  // While a train plays the host only waits: deferred live metrics, then (now and then) a full garbage collection.
+  const whilePlaying = () => {
+    drainLive();
+    collectGarbageIfDue();
+  };
 
   try {
     const roles = protocol.roles(params);
@@ -243,7 +249,7 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
         if (typeof points === 'function') deferredLive.push(points);
         else emitLive(points);
       },
-      whilePlaying: drainLive,
+      whilePlaying,
       checkpoint: async (state) => {
         emit({ type: 'checkpoint', state, ...(sim ? { simState: sim.snapshot() } : {}) });
         if (req.control?.isPaused && !controller.signal.aborted) {
