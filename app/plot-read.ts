@@ -36,10 +36,11 @@ export function readRange(db: Db, id: number, i0: number, i1: number): Float64Ar
     }[]
   ).filter((r) => r.first_index + r.n > i0);
   for (const r of rows) {
-    const all = decodeFloat64LE(r.data);
     const from = Math.max(i0, r.first_index);
     const to = Math.min(i1, r.first_index + r.n);
-    out.set(all.subarray(from - r.first_index, to - r.first_index), from - i0);
+    // A chunk wholly inside the range is decoded straight into the result (one copy, no temporary).
+    if (from === r.first_index && to === r.first_index + r.n) decodeFloat64LE(r.data, out, from - i0);
+    else out.set(decodeFloat64LE(r.data).subarray(from - r.first_index, to - r.first_index), from - i0);
   }
   return out;
 }

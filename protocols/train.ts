@@ -49,8 +49,14 @@ export async function playTrain(ctx: RunContext, program: TrainProgram, opts: Pl
   const smu = ctx.bench.smu;
   let r: TrainReadings;
   try {
+    // Deferred work goes where the host would only wait: while readings are still to come,
+    // or at the first look when the train was already over by then (an instantaneous
+    // simulator: the host is the only clock). Never on the look that finds a played train
+    // done: the next train would start later.
+    let first = true;
     r = await smu.runTrain(program, ctx.signal, (have, expected) => {
-      ctx.whilePlaying();
+      if (have < expected || first) ctx.whilePlaying();
+      first = false;
       opts.onReadings?.(have, expected);
     });
   } catch (e) {
