@@ -13,7 +13,7 @@ import { type AnalysisOptions, type ModelTarget, analyseStoredRun, cardFigures, 
 import { type Db, openDatabase } from '../db/database.ts';
 import { type ExportFormat, type TextExportFormat, exportRunParts, exportRunText } from '../db/export.ts';
 import { type OutputOptions, writeOutputFile, writeOutputFileVia } from './output-file.ts';
-import { type RunRecord, type RunSummary, getRun, lastCheckpoint, listRuns, readMetrics } from '../db/reader.ts';
+import { type RunFilter, type RunRecord, type RunSummary, findRuns, getRun, lastCheckpoint, listRuns, readMetrics } from '../db/reader.ts';
 import type { XY } from '../analysis/decimate.ts';
 import { RunRecorder } from '../db/recorder.ts';
 import type { ProtocolDefinition } from '../protocols/protocol.ts';
@@ -62,16 +62,7 @@ export function variationBySource(cards: BenchmarkCard[], passMinimums: Record<s
     .join('\n');
 }
 
-export interface RunFilter {
-  device?: string;
-  protocol?: string;
-  status?: string;
-  source?: 'simulated' | 'measured' | 'imported';
-  /** ISO 8601 lower bound of the start time (inclusive). */
-  since?: string;
-  /** ISO 8601 upper bound of the start time (inclusive). */
-  until?: string;
-}
+export type { RunFilter } from '../db/reader.ts';
 
 export interface RunResult {
   /** Every started attempt is stored (a refused one throws before anything is written). */
@@ -194,16 +185,7 @@ export class NeuroProbeApp {
 
   /** Runs, optionally filtered (device name with * wildcards, protocol, status, source, started within [since, until]). */
   runs(filter: RunFilter = {}): RunSummary[] {
-    const device = filter.device ? new RegExp(`^${filter.device.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : null;
-    return listRuns(this.db).filter(
-      (r) =>
-        (!device || device.test(r.device)) &&
-        (!filter.protocol || r.protocolId === filter.protocol) &&
-        (!filter.status || r.status === filter.status) &&
-        (!filter.source || r.source === filter.source) &&
-        (!filter.since || r.startedAt >= filter.since) &&
-        (!filter.until || r.startedAt <= filter.until),
-    );
+    return findRuns(this.db, filter);
   }
 
   run(runId: number): RunRecord {

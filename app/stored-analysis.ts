@@ -20,13 +20,10 @@ import type { AnalysisResult, RunData } from '../protocols/protocol.ts';
 import { collectGarbageIfDue } from '../protocols/heap-policy.ts';
 import { getProtocol } from '../protocols/registry.ts';
 import { runConditions, withStationConditions } from '../protocols/station.ts';
+import { ANALYSIS_OPTIONS } from './analysis-options.ts';
+export { ANALYSIS_OPTIONS };
 
 /** Options `neuroprobe analyze --set` understands, with what they do. */
-export const ANALYSIS_OPTIONS: Record<string, string> = {
-  skipCycles: 'leave out the first N cycles (e.g. forming or warm-up) — LTP/LTD',
-  windowCriterion: 'memory-window failure criterion W = G_LRS/G_HRS (default 2) — endurance',
-  consecutive: 'cycles W must stay below the criterion to count as failure (default 10) — endurance',
-};
 
 export type AnalysisOptions = Record<string, number>;
 

@@ -2,34 +2,70 @@
 // simulated bench. Every error reaches the user as one line naming what was wrong.
 
 import { Command, CommanderError, Option } from 'commander';
-import { renderCardText } from '../analysis/card.ts';
-import { cardJsonSchema } from '../analysis/card-schema.ts';
-import { NeuroProbeApp } from '../app/service.ts';
-import { SOFTWARE_VERSION } from '../app/version.ts';
-import { describeParams, parseAssignments } from '../protocols/params.ts';
-import { getProtocol, listProtocols } from '../protocols/registry.ts';
-import { type RunEvent, abortActiveRuns, prepareParams } from '../protocols/runner.ts';
-import { writeOutputFile } from '../app/output-file.ts';
-import { EXPORT_FORMATS, type ExportFormat } from '../db/export.ts';
-import { safeOffStation } from '../protocols/safe-off.ts';
-import { limitsFor, loadStationFile, parseStation, simulatedStation } from '../protocols/station.ts';
-import { identifyStation } from '../protocols/identify.ts';
-import { runDemo } from './demo.ts';
-import { ANALYSIS_OPTIONS } from '../app/stored-analysis.ts';
-import { IMPORT_KINDS } from '../protocols/imported.ts';
-import { IMPORT_ROLES } from '../app/import/import-run.ts';
-import { serveSimulatedBench } from './sim.ts';
-import { FaultSchema } from '../drivers/sim/faults.ts';
-import { ProgressLine } from './progress.ts';
-import { formatRunsTable } from './tables.ts';
-import { terminalSafe } from './terminal.ts';
-import { listenForRunKeys } from './keys.ts';
-import { RunControl } from '../protocols/run-control.ts';
-import { devicesFromText } from '../app/queue.ts';
-import { parseMinimums } from '../app/criteria.ts';
-import { playQueue } from '../app/queue-player.ts';
 import { readFileSync } from 'node:fs';
-import { formatQueueTable } from './tables.ts';
+import type { NeuroProbeApp as App } from '../app/service.ts';
+import { SOFTWARE_VERSION } from '../app/version.ts';
+import type { RunEvent } from '../protocols/runner.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../db/export-formats.ts';
+import { ANALYSIS_OPTIONS } from '../app/analysis-options.ts';
+import { IMPORT_KINDS } from '../protocols/import-kinds.ts';
+import { IMPORT_ROLES } from '../app/import/import-roles.ts';
+import { formatQueueTable, formatRunsTable } from './tables.ts';
+import { terminalSafe } from './terminal.ts';
+import { parseMinimums } from '../app/criteria.ts';
+
+// What the commands use beyond parsing their arguments is loaded before an action runs
+// (commander's preAction hook), not at start-up: `--help`, `--version` and `runs` (which
+// reads the database directly) never load the protocols, drivers and simulators.
+let renderCardText: typeof import('../analysis/card.ts').renderCardText;
+let cardJsonSchema: typeof import('../analysis/card-schema.ts').cardJsonSchema;
+let NeuroProbeApp: typeof import('../app/service.ts').NeuroProbeApp;
+let describeParams: typeof import('../protocols/params.ts').describeParams;
+let parseAssignments: typeof import('../protocols/params.ts').parseAssignments;
+let getProtocol: typeof import('../protocols/registry.ts').getProtocol;
+let listProtocols: typeof import('../protocols/registry.ts').listProtocols;
+let abortActiveRuns: typeof import('../protocols/runner.ts').abortActiveRuns;
+let prepareParams: typeof import('../protocols/runner.ts').prepareParams;
+let writeOutputFile: typeof import('../app/output-file.ts').writeOutputFile;
+let safeOffStation: typeof import('../protocols/safe-off.ts').safeOffStation;
+let limitsFor: typeof import('../protocols/station.ts').limitsFor;
+let loadStationFile: typeof import('../protocols/station.ts').loadStationFile;
+let parseStation: typeof import('../protocols/station.ts').parseStation;
+let simulatedStation: typeof import('../protocols/station.ts').simulatedStation;
+let identifyStation: typeof import('../protocols/identify.ts').identifyStation;
+let runDemo: typeof import('./demo.ts').runDemo;
+let serveSimulatedBench: typeof import('./sim.ts').serveSimulatedBench;
+let FaultSchema: typeof import('../drivers/sim/faults.ts').FaultSchema;
+let ProgressLine: typeof import('./progress.ts').ProgressLine;
+let listenForRunKeys: typeof import('./keys.ts').listenForRunKeys;
+let RunControl: typeof import('../protocols/run-control.ts').RunControl;
+let devicesFromText: typeof import('../app/queue.ts').devicesFromText;
+let playQueue: typeof import('../app/queue-player.ts').playQueue;
+
+async function loadCommandModules(): Promise<void> {
+  if (NeuroProbeApp) return;
+  ({ renderCardText } = await import('../analysis/card.ts'));
+  ({ cardJsonSchema } = await import('../analysis/card-schema.ts'));
+  ({ NeuroProbeApp } = await import('../app/service.ts'));
+  ({ describeParams, parseAssignments } = await import('../protocols/params.ts'));
+  ({ getProtocol, listProtocols } = await import('../protocols/registry.ts'));
+  ({ abortActiveRuns, prepareParams } = await import('../protocols/runner.ts'));
+  ({ writeOutputFile } = await import('../app/output-file.ts'));
+  ({ safeOffStation } = await import('../protocols/safe-off.ts'));
+  ({ limitsFor, loadStationFile, parseStation, simulatedStation } = await import('../protocols/station.ts'));
+  ({ identifyStation } = await import('../protocols/identify.ts'));
+  ({ runDemo } = await import('./demo.ts'));
+  ({ serveSimulatedBench } = await import('./sim.ts'));
+  ({ FaultSchema } = await import('../drivers/sim/faults.ts'));
+  ({ ProgressLine } = await import('./progress.ts'));
+  ({ listenForRunKeys } = await import('./keys.ts'));
+  ({ RunControl } = await import('../protocols/run-control.ts'));
+  ({ devicesFromText } = await import('../app/queue.ts'));
+  ({ playQueue } = await import('../app/queue-player.ts'));
+}
+
+/** Commands that need none of the modules above. */
+const LIGHT_COMMANDS = new Set(['runs']);
 
 /** A text file's content, or a UsageError naming the file. */
 function readTextFile(path: string): string {
@@ -50,7 +86,7 @@ function parseRunId(s: string): number {
 }
 
 /** Opens the database, runs `fn`, and closes it whatever happens. */
-async function withApp(db: string, mustExist: boolean, fn: (app: NeuroProbeApp) => void | Promise<void>): Promise<void> {
+async function withApp(db: string, mustExist: boolean, fn: (app: App) => void | Promise<void>): Promise<void> {
   const app = new NeuroProbeApp(db, { mustExist });
   try {
     await fn(app);
@@ -92,7 +128,10 @@ export function buildProgram(): Command {
     .name('neuroprobe')
     .description('Instrument control and standardised benchmarking for neuromorphic devices.')
     .version(SOFTWARE_VERSION)
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .hook('preAction', async (_program, action) => {
+      if (!LIGHT_COMMANDS.has(action.name())) await loadCommandModules();
+    });
 
   program
     .command('demo')
@@ -217,10 +256,16 @@ export function buildProgram(): Command {
         return new Date(t).toISOString();
       };
       const filter = { device: o.device, protocol: o.protocol, status: o.status, source: o.source, since: date('--since', o.since, false), until: date('--until', o.until, true) };
-      await withApp(o.db, true, async (app) => {
-        const runs = app.runs(filter);
+      // The database alone (no protocols, drivers or analysis): this is the command people type most.
+      const { openDatabase } = await import('../db/database.ts');
+      const { findRuns } = await import('../db/reader.ts');
+      const db = openDatabase(o.db, { mustExist: true });
+      try {
+        const runs = findRuns(db, filter);
         process.stdout.write(o.json ? JSON.stringify(runs, null, 2) + '\n' : terminalSafe(formatRunsTable(runs)) + '\n');
-      });
+      } finally {
+        db.close();
+      }
     });
 
   program

@@ -10,9 +10,8 @@ import { decodeFloat64LE } from './blob.ts';
 import type { Db } from './database.ts';
 import { type RunRecord, getRun, readMetrics } from './reader.ts';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'jsonl', 'hdf5'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type TextExportFormat = Exclude<ExportFormat, 'hdf5'>;
+import type { ExportFormat, TextExportFormat } from './export-formats.ts';
+export { EXPORT_FORMATS, type ExportFormat, type TextExportFormat } from './export-formats.ts';
 
 /** Rows per batch when streaming (bounded memory whatever the run's length). */
 const BATCH_ROWS = 8192;

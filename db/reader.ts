@@ -50,6 +50,31 @@ const SUMMARY_SQL = `
               ELSE 'measured' END AS source
   FROM runs r JOIN devices d ON d.id = r.device_id`;
 
+export interface RunFilter {
+  device?: string;
+  protocol?: string;
+  status?: string;
+  source?: 'simulated' | 'measured' | 'imported';
+  /** ISO 8601 lower bound of the start time (inclusive). */
+  since?: string;
+  /** ISO 8601 upper bound of the start time (inclusive). */
+  until?: string;
+}
+
+/** Runs, optionally filtered (device name with * wildcards, protocol, status, source, started within [since, until]). */
+export function findRuns(db: Db, filter: RunFilter = {}): RunSummary[] {
+  const device = filter.device ? new RegExp(`^${filter.device.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : null;
+  return listRuns(db).filter(
+    (r) =>
+      (!device || device.test(r.device)) &&
+      (!filter.protocol || r.protocolId === filter.protocol) &&
+      (!filter.status || r.status === filter.status) &&
+      (!filter.source || r.source === filter.source) &&
+      (!filter.since || r.startedAt >= filter.since) &&
+      (!filter.until || r.startedAt <= filter.until),
+  );
+}
+
 export function listRuns(db: Db): RunSummary[] {
   return db.prepare(`${SUMMARY_SQL} ORDER BY r.id`).all() as RunSummary[];
 }

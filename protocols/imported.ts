@@ -14,8 +14,8 @@ import { analyseStdp } from '../analysis/stdp.ts';
 import { type IvCycle, type Sweep, analyseIv, formingFromSweep, turningIndex } from '../analysis/iv.ts';
 import type { AnalysisResult, ChannelSpec, RunData } from './protocol.ts';
 
-export const IMPORT_KINDS = ['ltp-ltd', 'stdp', 'ppf', 'retention', 'polarization', 'endurance', 'energy', 'iv', 'forming'] as const;
-export type ImportKind = (typeof IMPORT_KINDS)[number];
+import type { ImportKind } from './import-kinds.ts';
+export { IMPORT_KINDS, type ImportKind } from './import-kinds.ts';
 
 export const IMPORTED_PROTOCOL = { id: 'imported', version: '1.0.0' } as const;
 

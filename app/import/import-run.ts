@@ -12,6 +12,8 @@ import { IMPORTED_PROTOCOL, IMPORT_CHANNELS, IMPORT_KINDS, type ImportKind, type
 import { SOFTWARE_VERSION } from '../version.ts';
 import { ImportError, type NumericTable, decodeText, parseNumericCsv } from './csv.ts';
 import { readK4200Workbook } from './k4200-workbook.ts';
+import { IMPORT_ROLES } from './import-roles.ts';
+export { IMPORT_ROLES };
 
 export interface ImportOptions {
   as: string;
@@ -35,18 +37,6 @@ export interface ImportOptions {
   setPolarity?: 'positive' | 'negative';
 }
 
-/** Column roles each kind accepts (`--columns`), for validation and help. */
-export const IMPORT_ROLES: Record<ImportKind, string[]> = {
-  'ltp-ltd': ['ltp', 'ltd', 'cycle', 'phase', 'pulse', 'value', 'skip'],
-  stdp: ['dt_s', 'dw_percent', 'skip'],
-  ppf: ['interval_s', 'a1', 'a2', 'ratio', 'skip'],
-  retention: ['t_s', 'g', 'skip'],
-  polarization: ['angle_deg', 'light_A', 'dark_A', 'skip'],
-  endurance: ['cycle', 'g_hrs', 'g_lrs', 'skip'],
-  energy: ['t_s', 'v_V', 'i_A', 'skip'],
-  iv: ['v_V', 'i_A', 'sweep', 'skip'],
-  forming: ['v_V', 'i_A', 'sweep', 'skip'],
-};
 
 function defaultRoles(kind: ImportKind, width: number): string[] {
   switch (kind) {
