@@ -17,7 +17,8 @@ import { SimBench } from '../drivers/sim/bench.ts';
 import { serveInstrument } from '../drivers/sim/tcp-server.ts';
 import { parseStation, simulatedStation } from '../protocols/station.ts';
 import { uiBenchmarks } from './ui.ts';
-import { protocolOverheads, trainRates } from './protocols.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startupFigures } from './startup.ts';
 import { rssFigures } from './memory.ts';
 import { plotReadFigures } from './plots.ts';
@@ -243,6 +244,14 @@ function enduranceMemory(): void {
   }
 }
 
+/** One section in its own process (bench/section-child.ts), its lines passed through. */
+function inFreshProcess(section: string): void {
+  // ../bench/ from here and from dist/ (the bench also runs built, one folder deep).
+  const child = fileURLToPath(new URL('../bench/section-child.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, section], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${section} (own process) failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+}
+
 /** Each section runs even when one before it failed; the command fails at the end if any did. */
 export async function runBenchmarks(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'neuroprobe-bench-'));
@@ -256,8 +265,8 @@ export async function runBenchmarks(): Promise<void> {
     ['analysis', () => fitsPerSecond()],
     ['endurance accumulator', () => enduranceMemory()],
     ['whole-process memory', () => rssFigures(line)],
-    ['protocol overheads', () => protocolOverheads()],
-    ['train rates', () => trainRates()],
+    ['protocol overheads', () => inFreshProcess('protocol-overheads')],
+    ['train rates', () => inFreshProcess('train-rates')],
     ['UI', () => uiBenchmarks()],
   ];
   try {

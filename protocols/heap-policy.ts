@@ -10,6 +10,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 const MIN_INTERVAL_MS = 250;
+/** A collection is started only when the instruments will be busy at least this long, s (a few pauses' worth). */
+export const GC_WINDOW_S = 0.1;
 /** Below this heap use (JS heap + external memory) a collection is not worth its pause. */
 const MIN_HEAP_BYTES = 32 * 1024 * 1024;
 

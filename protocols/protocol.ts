@@ -51,8 +51,11 @@ export interface RunContext {
    * data that no longer changes.
    */
   live(points: LivePoint[] | (() => LivePoint[])): void;
-  /** The instruments are busy playing a train: deferred work (live metrics) runs now. */
-  whilePlaying(): void;
+  /**
+   * The instruments are busy playing a train for about `remainingS` more seconds: deferred
+   * work (live metrics; a garbage collection when there is time for it) runs now.
+   */
+  whilePlaying(remainingS: number): void;
   /** A point the run can be resumed from (all data before it is complete); a requested pause waits here. */
   checkpoint(state: CheckpointState): Promise<void>;
   /** Set when this run continues an interrupted one: the state of its last checkpoint. */

@@ -7,7 +7,7 @@
 // Emits a typed event stream; storage and display subscribe to it.
 
 import { instrumentDriver, openInstrumentTransport } from './open-instrument.ts';
-import { collectGarbageIfDue } from './heap-policy.ts';
+import { GC_WINDOW_S, collectGarbageIfDue } from './heap-policy.ts';
 import { assembleBench, instrumentsFor } from './bench.ts';
 import { AbortedError } from '../drivers/instruments/errors.ts';
 import type { Instrument } from '../drivers/instruments/roles.ts';
@@ -190,10 +190,11 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
   const drainLive = () => {
     for (const f of deferredLive.splice(0)) emitLive(f());
   };
-  // While a train plays the host only waits: deferred live metrics, then (now and then) a full garbage collection.
-  const whilePlaying = () => {
+  // While a train plays the host only waits: deferred live metrics, then (now and then) a
+  // full garbage collection, when the train still has longer to play than a collection takes.
+  const whilePlaying = (remainingS: number) => {
     drainLive();
-    collectGarbageIfDue();
+    if (remainingS >= GC_WINDOW_S) collectGarbageIfDue();
   };
 
   try {

@@ -51,11 +51,12 @@ export async function playTrain(ctx: RunContext, program: TrainProgram, opts: Pl
   try {
     // Deferred work goes where the host would only wait: while readings are still to come,
     // or at the first look when the train was already over by then (an instantaneous
-    // simulator: the host is the only clock). Never on the look that finds a played train
-    // done: the next train would start later.
+    // simulator: the host is the only clock, so time is not taken from any instrument).
+    // Never on the look that finds a played train done: the next train would start later.
     let first = true;
-    r = await smu.runTrain(program, ctx.signal, (have, expected) => {
-      if (have < expected || first) ctx.whilePlaying();
+    r = await smu.runTrain(program, ctx.signal, (have, expected, remainingS) => {
+      if (have < expected) ctx.whilePlaying(remainingS);
+      else if (first) ctx.whilePlaying(Infinity);
       first = false;
       opts.onReadings?.(have, expected);
     });

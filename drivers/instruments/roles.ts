@@ -18,6 +18,9 @@ export interface SmuCapabilities {
   lineFrequencyHz: number;
 }
 
+/** Progress of a playing train: readings in, readings expected, seconds it should still play. */
+export type OnReadings = (have: number, expected: number, remainingS: number) => void;
+
 export interface SourceMeter {
   readonly role: 'source-meter';
   readonly model: string;
@@ -29,9 +32,10 @@ export interface SourceMeter {
   validateTrain(p: TrainProgram): void;
   /**
    * Plays the whole train as one hardware-timed program and returns its readings;
-   * `onReadings` hears how many readings are in while it plays (long trains).
+   * `onReadings` hears how many readings are in while it plays (long trains), and how
+   * long the train should still play, s (from its programmed duration).
    */
-  runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings>;
+  runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: OnReadings): Promise<TrainReadings>;
   /** Source to 0 V, output off; never throws for a reachable instrument. */
   safeOff(): Promise<void>;
   /** The output state, by query only (station checks). */

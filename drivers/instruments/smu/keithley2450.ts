@@ -11,7 +11,7 @@
 
 import { AbortedError, DriverError, InstrumentError, checkRange } from '../errors.ts';
 import { smallestRange } from './ranges.ts';
-import type { SmuCapabilities, SourceMeter } from '../roles.ts';
+import type { OnReadings, SmuCapabilities, SourceMeter } from '../roles.ts';
 import { ScpiDriver } from '../scpi-driver.ts';
 import { parseErrorReply, parseScpiNumber, parseScpiNumbers, scpiNumber } from '../scpi-session.ts';
 import { type Segment, type TrainProgram, type TrainReadings, measurementsIn, programDurationS, programLevels, programSegments } from '../waveform.ts';
@@ -191,7 +191,7 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
     return out;
   }
 
-  async runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings> {
+  async runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: OnReadings): Promise<TrainReadings> {
     this.validateTrain(p);
     const expected = measurementsIn(p);
     const { cmds, list, listKey, sense } = this.compile(p);
@@ -234,7 +234,7 @@ export class Keithley2450 extends ScpiDriver implements SourceMeter {
       const state = m[1];
       have = Number(m[2]);
       try {
-        onReadings?.(have, expected);
+        onReadings?.(have, expected, Math.max(0, (startMs + expectedMs - Date.now()) / 1000));
       } catch {
         // A listener's failure (e.g. one that reports an abort) must not skip the :ABOR below.
       }

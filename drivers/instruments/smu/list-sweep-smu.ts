@@ -4,7 +4,7 @@
 // Each family says how to configure, start, poll and read one sweep.
 
 import { AbortedError, DriverError, checkRange } from '../errors.ts';
-import type { SmuCapabilities, SourceMeter } from '../roles.ts';
+import type { OnReadings, SmuCapabilities, SourceMeter } from '../roles.ts';
 import { ScpiDriver } from '../scpi-driver.ts';
 import { type TrainProgram, type TrainReadings, measurementsIn, programSegments } from '../waveform.ts';
 import { type PointBlock, type PointProgram, compilePoints, compileSegments, sweeps } from './point-list.ts';
@@ -104,7 +104,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
     this.points(p);
   }
 
-  async runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: (have: number, expected: number) => void): Promise<TrainReadings> {
+  async runTrain(p: TrainProgram, signal?: AbortSignal, onReadings?: OnReadings): Promise<TrainReadings> {
     this.validateTrain(p);
     const pp = this.points(p);
     const expected = measurementsIn(p);
@@ -128,7 +128,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
         await this.checkErrors('while configuring the list sweep');
         if (i === 0) await this.outputOn(true);
         await this.startSweep();
-        const { got, aborted } = await this.waitForSweep(b, signal, (have) => onReadings?.(out.currentA.length + b.keep.filter((k) => k < have).length, expected));
+        const { got, aborted } = await this.waitForSweep(b, signal, (have, remainingS) => onReadings?.(out.currentA.length + b.keep.filter((k) => k < have).length, expected, remainingS));
         keep(b, got);
         // What the sweeps measured before an abort is kept: raw data is never thrown away.
         if (aborted) throw new AbortedError('pulse train', out);
@@ -143,7 +143,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
   }
 
   /** Waits for one sweep and reads it; on an abort, stops it and reads what it stored. */
-  private async waitForSweep(b: PointBlock, signal: AbortSignal | undefined, onHave: (have: number) => void): Promise<{ got: SweepReading[]; aborted: boolean }> {
+  private async waitForSweep(b: PointBlock, signal: AbortSignal | undefined, onHave: (have: number, remainingS: number) => void): Promise<{ got: SweepReading[]; aborted: boolean }> {
     const n = b.levelsV.length;
     const expectedMs = b.durationsS.reduce((t, d) => t + d, 0) * 1000;
     const startMs = Date.now();
@@ -151,7 +151,7 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
     for (;;) {
       const { done, have } = await this.pollSweep(n);
       try {
-        onHave(have);
+        onHave(have, Math.max(0, (startMs + expectedMs - Date.now()) / 1000));
       } catch {
         // a listener's failure must not skip the abort below
       }
