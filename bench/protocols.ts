@@ -7,16 +7,9 @@ import { SimBench } from '../drivers/sim/bench.ts';
 import { simBenchConfig, simulatedStation } from '../protocols/station.ts';
 import { getProtocol } from '../protocols/registry.ts';
 import { validateParams } from '../protocols/params.ts';
+import { line, spread } from './report.ts';
 
-function line(name: string, value: string): void {
-  process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
-}
 
-function stats(xs: number[], digits = 1): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return `min ${s[0].toFixed(digits)} / median ${med.toFixed(digits)} / max ${s[s.length - 1].toFixed(digits)}`;
-}
 
 /** Wall time of one run on the in-process simulator paced at real time, s, and the programmed time from the protocol's own estimate. */
 async function pacedRun(protocolId: string, params: Record<string, unknown>): Promise<{ wallS: number; programmedS: number; units: number }> {
@@ -46,7 +39,7 @@ export async function protocolOverheads(): Promise<void> {
     const r = await pacedRun('stdp', stdp);
     perPair.push((1000 * (r.wallS - r.programmedS)) / r.units);
   }
-  line('STDP: host time per pair beyond its waveform', `${stats(perPair)} ms (goal: < 50 ms)`);
+  line('STDP: host time per pair beyond its waveform', `${spread(perPair, 1)} ms (goal: < 50 ms)`);
 
   const pol = { angleStartDeg: 0, angleStopDeg: 180, angleStepDeg: 5 };
   await pacedRun('polarization', { ...pol, angleStepDeg: 45 });
@@ -57,8 +50,7 @@ export async function protocolOverheads(): Promise<void> {
     programmed = r.programmedS;
     ratios.push(r.wallS / r.programmedS);
   }
-  const s = [...ratios].sort((a, b) => a - b);
-  line('37-angle polarization sweep: wall ÷ programmed waits', `min ${s[0].toFixed(2)} / median ${s[1].toFixed(2)} / max ${s[2].toFixed(2)} (programmed ${programmed.toFixed(2)} s; goal ≤ 1.2)`);
+  line('37-angle polarization sweep: wall ÷ programmed waits', `${spread(ratios, 2)} (programmed ${programmed.toFixed(2)} s; goal ≤ 1.2)`);
 }
 
 /**
@@ -118,7 +110,7 @@ export async function trainRates(): Promise<void> {
     endWhole.push(enduranceProgrammedS / b.wallS);
     endPlay.push(b.playVirtualS / b.playWallS);
   }
-  const r3 = (xs: number[]) => stats(xs, 3);
+  const r3 = (xs: number[]) => spread(xs, 3);
   line('LTP/LTD 1000 pulses at 2.2 ms, whole run', `${r3(ltpWhole)} (goal ≥ 0.97; connect, identify, analysis and storage included)`);
   line('LTP/LTD, first train start to last readout', `${r3(ltpPlay)} (goal ≥ 0.97; reads included as programmed)`);
   line('endurance 1000 cycles in trains of 100, whole run', `${r3(endWhole)} (goal ≥ 0.97)`);

@@ -20,24 +20,12 @@ import { uiBenchmarks } from './ui.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startupFigures } from './startup.ts';
+import { line, spread, summary } from './report.ts';
 import { rssFigures } from './memory.ts';
 import { plotReadFigures } from './plots.ts';
 
-function line(name: string, value: string): void {
-  process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
-}
 
-function summary(xs: number[]): { min: number; median: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { min: s[0], median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, max: s[s.length - 1] };
-}
 
-/** "min a / median b / max c unit" of values computed from each repeat. */
-function spread(xs: number[], digits: number, unit = ''): string {
-  const s = summary(xs);
-  return `min ${s.min.toFixed(digits)} / median ${s.median.toFixed(digits)} / max ${s.max.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
-}
 
 const REPEATS = 3;
 

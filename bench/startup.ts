@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NeuroProbeApp } from '../app/service.ts';
+import { summary } from './report.ts';
 // @ts-expect-error a plain JavaScript module shared with the command's entry point
 import { builtIsFresh } from '../cli/freshness.mjs';
 
@@ -20,10 +21,6 @@ function timeS(args: string[], env: NodeJS.ProcessEnv = {}): number {
   return (performance.now() - t) / 1000;
 }
 
-function summary(xs: number[]): { min: number; median: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0], median: s[(s.length - 1) >> 1], max: s[s.length - 1] };
-}
 
 export function startupFigures(line: (name: string, value: string) => void): void {
   process.stdout.write('\nStart-up (7 interleaved repeats after a warm-up):\n');

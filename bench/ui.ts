@@ -5,6 +5,7 @@
 // - the first paint of a stored 10⁷-sample run (click in the runs table → points drawn),
 //   repeated, beside that of a 10⁵-sample run.
 
+import { line } from './report.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +21,6 @@ function q(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
 }
 
-function line(name: string, value: string): void {
-  process.stdout.write(`  ${name.padEnd(52)} ${value}\n`);
-}
 
 function storeSynthetic(app: NeuroProbeApp, device: string, n: number): number {
   const rec = new RunRecorder(app.db, {

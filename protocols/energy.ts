@@ -131,6 +131,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
   async run(p, ctx) {
     if (p.method === 'smu-plateau') {
       const r = await playTrain(ctx, trainProgram(p, ctx.bench));
+      const ap = readApertureS(p.nplc, ctx.bench);
       ctx.data({
         channels: {
           t_s: r.timeS.map((t) => p.widthS + t),
@@ -138,7 +139,7 @@ export const energyProtocol: ProtocolDefinition<typeof ENERGY_PARAMS> = {
           i_A: r.currentA,
           pulse: r.currentA.map((_, i) => Math.floor(i / 2) + 1),
           role: r.currentA.map((_, i) => i % 2),
-          aperture_s: r.currentA.map(() => readApertureS(p.nplc, ctx.bench)),
+          aperture_s: r.currentA.map(() => ap),
         },
         events: Array.from({ length: p.pulses }, (_, k) => ({ tS: k * p.intervalS, kind: 'pulse', data: { pulse: k + 1, amplitude_V: p.amplitudeV, width_s: p.widthS } })),
       });

@@ -266,6 +266,12 @@ export async function runProtocol(req: RunRequest): Promise<RunOutcome> {
     if (controller.signal.aborted) throw new AbortedError('run');
     if (typeof note === 'string') reason = note;
   } catch (e) {
+    // Live points of work that finished before the abort or error are still shown.
+    try {
+      drainLive();
+    } catch {
+      // a failing live metric must not hide why the run stopped
+    }
     if (internalError) {
       status = 'failed';
       reason = `internal error: ${(internalError as Error).message}`;

@@ -13,6 +13,7 @@ import { Errors, ScpiError, type Suffixes } from '../scpi/command-tree.ts';
 import { parseBoolArg, parseEnumArg, parseIntArg, parseNumberArg, requireArgs, unquote } from '../scpi/arguments.ts';
 import type { BenchEnvironment, SmuDrive } from './environment.ts';
 import { ScpiInstrument } from './scpi-instrument.ts';
+import { PacedProgram } from './paced.ts';
 
 export const OVERFLOW = 9.9e37;
 const V_RANGES = [0.02, 0.2, 2, 20, 200];
@@ -77,8 +78,10 @@ export class SimKeithley2450 extends ScpiInstrument {
   private readonly digitalMode = new Map<number, string>();
   private readonly digitalStimulus = new Map<number, number>();
   private triggerState: 'IDLE' | 'RUNNING' | 'ABORTED' = 'IDLE';
-  private realTimeFactor: number | null = null;
-  private paced: { steps: Generator<void>; realStartMs: number; virtualStartS: number } | null = null;
+  private readonly program = new PacedProgram(
+    () => this.bench.nowS(),
+    (e) => this.pushError(e),
+  );
   private lastBlock = 0;
 
   constructor(private readonly serial = 'NPSIM2450') {
@@ -128,7 +131,7 @@ export class SimKeithley2450 extends ScpiInstrument {
     this.digitalMode.clear();
     this.digitalStimulus.clear();
     this.triggerState = 'IDLE';
-    this.paced = null;
+    this.program.abort();
     this.resetBuffers();
   }
 
@@ -516,7 +519,7 @@ export class SimKeithley2450 extends ScpiInstrument {
       set: () => {
         if (this.triggerState !== 'RUNNING') return;
         this.triggerState = 'ABORTED';
-        this.paced = null;
+        this.program.abort();
       },
     });
     this.on(':DIGital:LINE#:MODE', {
@@ -545,45 +548,17 @@ export class SimKeithley2450 extends ScpiInstrument {
   /**
    * Starts the trigger model. Unpaced, it runs to completion at once (virtual time);
    * paced, it advances with wall-clock time as messages arrive, so a client sees a
-   * train in progress, can poll it and can abort it.
+   * train in progress, can poll it and can abort it (drivers/sim/paced.ts).
    */
   private runTriggerModel(): void {
     if (this.triggerState === 'RUNNING') throw Errors.settingsConflict('trigger model is already running');
     if (this.blocks.size === 0) throw Errors.settingsConflict('trigger model is empty');
     this.triggerState = 'RUNNING';
-    const steps = this.triggerSteps();
-    if (this.realTimeFactor === null) {
-      this.drain(steps, Infinity);
-      return;
-    }
-    this.paced = { steps, realStartMs: Date.now(), virtualStartS: this.bench.nowS() };
-  }
-
-  /** Advances a paced trigger model to the present wall-clock time. */
-  private catchUp(): void {
-    if (!this.paced || this.realTimeFactor === null) return;
-    const target = this.paced.virtualStartS + ((Date.now() - this.paced.realStartMs) / 1000) * this.realTimeFactor;
-    this.drain(this.paced.steps, target);
-  }
-
-  private drain(steps: Generator<void>, untilS: number): void {
-    try {
-      while (this.bench.nowS() < untilS) {
-        if (steps.next().done) {
-          this.paced = null;
-          break;
-        }
-      }
-    } catch (e) {
-      this.paced = null;
-      this.triggerState = 'IDLE';
-      if (e instanceof ScpiError) this.pushError(e);
-      else throw e;
-    }
+    this.program.start(this.triggerSteps());
   }
 
   override handleMessage(message: string): string | null {
-    this.catchUp();
+    this.program.catchUp();
     return super.handleMessage(message);
   }
 
@@ -651,8 +626,7 @@ export class SimKeithley2450 extends ScpiInstrument {
 
   /** Virtual seconds per wall-clock second for the trigger model, or null to run unpaced. */
   setRealTimeFactor(factor: number | null): void {
-    if (factor !== null && !(factor > 0)) throw new Error(`real-time factor must be positive, got ${factor}`);
-    this.realTimeFactor = factor;
+    this.program.setRealTimeFactor(factor);
   }
 
   /** Host-side abort (the bench uses it for fault injection and process exit). */
@@ -663,18 +637,18 @@ export class SimKeithley2450 extends ScpiInstrument {
 
   // The state getters first bring a paced trigger model up to the present, as a message would.
   get isOutputOn(): boolean {
-    this.catchUp();
+    this.program.catchUp();
     return this.output;
   }
 
   get sourceLevelV(): number {
-    this.catchUp();
+    this.program.catchUp();
     return this.levelV;
   }
 
   /** Whether a trigger model is still playing (pulses still being applied). */
   get isTriggerRunning(): boolean {
-    this.catchUp();
+    this.program.catchUp();
     return this.triggerState === 'RUNNING';
   }
 }

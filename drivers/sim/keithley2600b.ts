@@ -14,10 +14,10 @@
 import type { ScpiError } from '../scpi/command-tree.ts';
 import type { BenchEnvironment, SmuDrive } from './environment.ts';
 import { PacedProgram } from './paced.ts';
+import { rangedCurrent } from './list-smu.ts';
 import type { SimInstrument } from './scpi-instrument.ts';
 import { LuaError, type LuaValue, LuaSubset, TspNode, num, results } from './tsp/lua-subset.ts';
 
-const OVERFLOW = 9.91e37;
 const I_RANGES = [1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 1.5, 3];
 const BUFFER_CAPACITY = 100_000;
 const ENABLE = 1;
@@ -310,10 +310,9 @@ export class SimKeithley2600B implements SimInstrument {
     env.advance(c.nplc / this.lineFrequencyHz);
     if (c !== this.channel) return { i: 0, v: c.levelV, tS: env.nowS() };
     const m = env.smuCurrentA();
-    let i = m.currentA;
-    if (c.autorangeI) c.rangeI = I_RANGES.find((r) => Math.abs(i) <= r * 1.05) ?? 3;
-    else if (Math.abs(i) > c.rangeI * 1.05) i = OVERFLOW;
-    return { i, v: m.voltageV, tS: env.nowS() };
+    const r = rangedCurrent(m.currentA, I_RANGES, c.autorangeI, c.rangeI);
+    c.rangeI = r.rangeA;
+    return { i: r.currentA, v: m.voltageV, tS: env.nowS() };
   }
 
   /**

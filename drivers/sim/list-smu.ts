@@ -12,6 +12,15 @@ import { ScpiInstrument } from './scpi-instrument.ts';
 export const OVERFLOW = 9.91e37;
 const OVERRANGE = 1.05;
 
+/**
+ * A current as a ranging SMU reports it: with autorange the range follows the reading;
+ * on a fixed range a reading beyond 105 % of it is the overflow value.
+ */
+export function rangedCurrent(currentA: number, ranges: readonly number[], auto: boolean, rangeA: number): { currentA: number; rangeA: number } {
+  if (auto) return { currentA, rangeA: ranges.find((r) => Math.abs(currentA) <= r * OVERRANGE) ?? ranges[ranges.length - 1] };
+  return { currentA: Math.abs(currentA) > rangeA * OVERRANGE ? OVERFLOW : currentA, rangeA };
+}
+
 export interface ListReading {
   voltageV: number;
   currentA: number;
@@ -75,10 +84,9 @@ export abstract class SimListSmu extends ScpiInstrument {
     const env = this.bench;
     env.advance(this.apertureS);
     const m = env.smuCurrentA();
-    let currentA = m.currentA;
-    if (this.iRangeAuto) this.iRange = this.currentRanges.find((r) => Math.abs(currentA) <= r * OVERRANGE) ?? this.currentRanges[this.currentRanges.length - 1];
-    else if (Math.abs(currentA) > this.iRange * OVERRANGE) currentA = OVERFLOW;
-    return { voltageV: m.voltageV, currentA, tS: env.nowS() };
+    const r = rangedCurrent(m.currentA, this.currentRanges, this.iRangeAuto, this.iRange);
+    this.iRange = r.rangeA;
+    return { voltageV: m.voltageV, currentA: r.currentA, tS: env.nowS() };
   }
 
   /** A list sweep: each point sources its level, waits `delayS`, integrates, stores a reading, then waits `tailS` (the rest of a timer period). */

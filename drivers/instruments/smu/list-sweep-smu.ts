@@ -83,10 +83,17 @@ export abstract class ListSweepSmu extends ScpiDriver implements SourceMeter {
     return p.nplc / this.capabilities.lineFrequencyHz;
   }
 
+  /** The last program compiled, so that runTrain does not compile again what validateTrain just did. */
+  private compiled: { program: TrainProgram; hz: number; points: PointProgram } | null = null;
+
   private points(p: TrainProgram): PointProgram {
+    const hz = this.capabilities.lineFrequencyHz;
+    if (this.compiled?.program === p && this.compiled.hz === hz) return this.compiled.points;
     const ap = this.apertureS(p);
     const limits = { minPeriodS: ap + this.pointOverheadS, maxListPoints: this.capabilities.maxListPoints! };
-    return this.pointsOwnLength ? compileSegments(p, ap, limits, this.label) : compilePoints(p, ap, limits, this.label);
+    const points = this.pointsOwnLength ? compileSegments(p, ap, limits, this.label) : compilePoints(p, ap, limits, this.label);
+    this.compiled = { program: p, hz, points };
+    return points;
   }
 
   validateTrain(p: TrainProgram): void {
